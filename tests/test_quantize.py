@@ -1,0 +1,75 @@
+"""The integer twin: exact integers, close to the float model, inside its worst-case bounds."""
+
+import numpy as np
+import pytest
+
+from zkproof import quantize
+from zkproof.data import load_split
+from zkproof.model import float_predict, float_scores
+
+
+@pytest.fixture(scope="module")
+def network():
+    return quantize.load()
+
+
+@pytest.fixture(scope="module")
+def held_out():
+    return load_split().held_out
+
+
+def test_twin_agrees_with_onnxruntime_on_held_out_digits(network, held_out):
+    twins = quantize.predict(network, held_out.images)
+    floats = float_predict(held_out.images)
+    assert np.mean(twins == floats) >= 0.995
+
+
+def test_twin_scores_are_the_float_scores_at_the_final_scale(network, held_out):
+    images = held_out.images[:100]
+    ints = quantize.forward(network, images).astype(float) / network.layers[-1].scale
+    floats = float_scores(images)
+    spread = floats.max() - floats.min()
+    assert np.max(np.abs(ints - floats)) < 0.05 * spread
+
+
+def test_twin_values_are_python_integers(network, held_out):
+    scores = quantize.forward(network, held_out.images[:2])
+    assert all(type(value) is int for value in scores.ravel())
+
+
+def test_every_value_stays_inside_its_layer_bounds(network, held_out):
+    rng = np.random.default_rng(1)
+    extremes = np.stack([np.zeros((28, 28)), np.full((28, 28), 255), rng.integers(0, 256, (28, 28))])
+    images = np.concatenate([held_out.images[:50], extremes.astype(np.uint8)])
+    for layer, values in zip(network.layers, quantize.trace(network, images), strict=True):
+        assert layer.lower <= values.min() and values.max() <= layer.upper, layer.name
+        assert layer.bits <= quantize.FIELD_BITS_LIMIT
+
+
+def test_bounds_are_worst_case_not_observed(network):
+    first = network.layers[0]
+    weights = first.weight.reshape(first.weight.shape[0], -1)
+    worst = max(int(sum(w for w in row if w > 0)) * 255 + int(b) for row, b in zip(weights, first.bias, strict=True))
+    assert first.upper == worst
+
+
+def test_committed_weights_are_the_quantization_of_the_committed_onnx(network):
+    fresh = quantize.quantize_model(network.model)
+    assert fresh.onnx_sha256 == network.onnx_sha256
+    for committed, derived in zip(network.layers, fresh.layers, strict=True):
+        assert (committed.op, committed.lower, committed.upper) == (derived.op, derived.lower, derived.upper)
+        if committed.weight is not None:
+            assert np.array_equal(committed.weight, derived.weight)
+            assert np.array_equal(committed.bias, derived.bias)
+
+
+def test_argmax_ties_go_to_the_lowest_index():
+    scores = np.array([[1, 5, 5, 2], [7, 7, 7, 7], [0, -1, 3, 3]], dtype=object)
+    assert list(quantize.argmax(scores)) == [1, 0, 2]
+
+
+def test_pixels_out_of_range_are_refused(network):
+    bad = np.zeros((1, 28, 28), dtype=np.int64)
+    bad[0, 3, 3] = 256
+    with pytest.raises(ValueError, match=r"0\.\.255"):
+        quantize.forward(network, bad)

@@ -1,0 +1,1 @@
+"""zkmnist: prove on-chain that a private handwritten digit is classified as *d* by a specific CNN."""

@@ -1,0 +1,5 @@
+"""Entry point of `python -m zkproof`."""
+
+from zkproof.cli import main
+
+main(prog_name="python -m zkproof")

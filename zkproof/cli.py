@@ -1,0 +1,104 @@
+"""`python -m zkproof …`: train, quantize, classify, evaluate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import numpy as np
+
+from zkproof.paths import DEFAULT_MODEL, onnx_path
+
+
+class InputError(click.ClickException):
+    """Bad input from the user: one line on stderr, exit code 2."""
+
+    exit_code = 2
+
+
+model_option = click.option("--model", default=DEFAULT_MODEL, show_default=True, help="Model name under models/.")
+
+
+@click.group()
+def main() -> None:
+    """zkmnist: prove that a private handwritten digit is classified as d by a specific CNN."""
+
+
+@main.command()
+@click.option("--arch", default=None, help="Layer spec, e.g. conv:6:5:2:0,square,… (default: the project's).")
+@click.option("--epochs", default=None, type=int, help="Training epochs (default: the project's).")
+@model_option
+def train(arch: str | None, epochs: int | None, model: str) -> None:
+    """Train the CNN (needs the [train] extra), export it to ONNX and quantize it."""
+    from zkproof import quantize
+    from zkproof import train as training
+
+    training.train(arch or training.DEFAULT_ARCH, epochs or training.DEFAULT_EPOCHS, out=onnx_path(model))
+    click.echo(f"wrote {quantize.save(quantize.quantize_model(model))}")
+
+
+@main.command(name="quantize")
+@model_option
+def quantize_command(model: str) -> None:
+    """Re-derive the integer weights and layer bounds from the committed ONNX model."""
+    from zkproof import quantize
+
+    network = quantize.quantize_model(model)
+    click.echo(f"wrote {quantize.save(network)}")
+    for layer in network.layers:
+        click.echo(f"  {layer.name:<10} {layer.op:<8} out {layer.out_shape!s:<14} {layer.bits:>4} bits")
+
+
+def load_digit(image: Path) -> np.ndarray:
+    """The preprocessed 28×28 digit of an image file, or an InputError."""
+    from zkproof.preprocess import ImageError, preprocess_file
+
+    try:
+        return preprocess_file(image)
+    except ImageError as error:
+        raise InputError(str(error)) from error
+
+
+@main.command()
+@click.argument("image", type=click.Path(path_type=Path))
+@model_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def classify(image: Path, model: str, as_json: bool) -> None:
+    """Classify IMAGE (PNG, JPEG, …) with the float model and with the integer twin."""
+    from zkproof import quantize
+    from zkproof.model import float_scores
+
+    pixels = load_digit(image)
+    floats = float_scores(pixels[None], model)[0]
+    ints = quantize.forward(quantize.load(model), pixels[None])[0]
+    result = {
+        "float_digit": int(np.argmax(floats)),
+        "twin_digit": int(quantize.argmax(ints[None])[0]),
+        "float_scores": [round(float(s), 4) for s in floats],
+        "twin_scores": [str(s) for s in ints],
+    }
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(f"digit: {result['float_digit']} (float model), {result['twin_digit']} (integer twin)")
+    for digit, (f, i) in enumerate(zip(floats, ints, strict=True)):
+        click.echo(f"  {digit}: float {f:9.4f}   twin {i}")
+
+
+@main.command()
+@model_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def evaluate(model: str, as_json: bool) -> None:
+    """Held-out accuracy, twin agreement, parameters, activations and bit widths."""
+    from zkproof.evaluate import evaluate as run
+
+    result = run(model)
+    if as_json:
+        click.echo(json.dumps(result.as_dict()))
+        return
+    click.echo(f"float accuracy on {result.held_out} held-out digits: {result.float_accuracy:.2%}")
+    click.echo(f"integer twin accuracy: {result.twin_accuracy:.2%}")
+    click.echo(f"twin agrees with float: {result.twin_agreement:.2%}")
+    click.echo(f"parameters: {result.params}, nonlinear activations: {result.nonlinear_activations}")
+    click.echo("layer bits: " + ", ".join(f"{name} {bits}" for name, bits in result.layer_bits.items()))

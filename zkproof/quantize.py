@@ -1,0 +1,303 @@
+"""The integer twin of the float network: integer weights and the exact arithmetic the circuit performs.
+
+Scales fold forward instead of being divided out: with input pixels at scale 255 (the float
+model sees pixel / 255), a linear layer with weight scale s multiplies the running scale by s,
+a square activation squares it, ReLU keeps it and a k×k average pool becomes a k×k sum that
+multiplies it by k². Biases are rounded once, at their layer's running scale, so the network
+itself has no division, no floats and no rounding. Values are Python ints (object arrays) where
+int64 could overflow.
+
+Bounds are worst-case intervals per value, propagated from the pixel range 0..255 through the
+actual integer weights; the circuit sizes its comparators from them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from zkproof import graph
+from zkproof.paths import DEFAULT_MODEL, onnx_path, quantized_path
+
+PIXEL_MAX = 255
+WEIGHT_BITS = 10
+FIELD_BITS_LIMIT = 252
+
+
+class QuantizationError(ValueError):
+    """The integer network does not fit the field or the committed weights are stale."""
+
+
+@dataclass(frozen=True)
+class IntLayer:
+    """One layer of the integer network.
+
+    op is one of conv, dense, sumpool, relu, square, flatten. `weight`/`bias` are int arrays
+    (object dtype) for conv and dense; `kernel`/`stride`/`pad` for conv and sumpool.
+    `lower`/`upper` bound each output value; `bits` is the signed width of the widest one;
+    `scale` is how many integer units one unit of the float network's value is worth.
+    """
+
+    op: str
+    name: str
+    out_shape: tuple[int, ...]
+    lower: int
+    upper: int
+    scale: float
+    weight: np.ndarray | None = None
+    bias: np.ndarray | None = None
+    kernel: int = 0
+    stride: int = 1
+    pad: int = 0
+
+    @property
+    def bits(self) -> int:
+        return signed_bits(self.lower, self.upper)
+
+
+@dataclass(frozen=True)
+class IntNetwork:
+    """The quantized network, tied to the ONNX file it came from."""
+
+    model: str
+    onnx_sha256: str
+    input_shape: tuple[int, int, int]
+    layers: list[IntLayer]
+    weight_bits: int
+
+    @property
+    def score_bits(self) -> int:
+        return self.layers[-1].bits
+
+    @property
+    def nonlinear_activations(self) -> int:
+        return sum(int(np.prod(layer.out_shape)) for layer in self.layers if layer.op in ("relu", "square"))
+
+    @property
+    def params(self) -> int:
+        return sum(layer.weight.size + layer.bias.size for layer in self.layers if layer.weight is not None)
+
+
+def signed_bits(lower: int, upper: int) -> int:
+    """Bits of a two's-complement integer holding every value in [lower, upper]."""
+    return max(abs(lower), abs(upper)).bit_length() + 1
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _as_ints(values: np.ndarray) -> np.ndarray:
+    return np.vectorize(int, otypes=[object])(values)
+
+
+# ---------------------------------------------------------------- integer operations (shared with bounds)
+
+def conv2d(x: np.ndarray, weight: np.ndarray, stride: int, pad: int) -> np.ndarray:
+    """Cross-correlation of x (N, C, H, W) with weight (O, C, K, K); no bias."""
+    count, channels, height, width = x.shape
+    kernel = weight.shape[2]
+    if pad:
+        x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), constant_values=0)
+    out_h = (height + 2 * pad - kernel) // stride + 1
+    out_w = (width + 2 * pad - kernel) // stride + 1
+    rows = stride * np.arange(out_h)[:, None] + np.arange(kernel)[None, :]  # (out_h, K)
+    cols = stride * np.arange(out_w)[:, None] + np.arange(kernel)[None, :]  # (out_w, K)
+    patches = x[:, :, rows[:, None, :, None], cols[None, :, None, :]]  # N, C, out_h, out_w, K, K
+    patches = patches.transpose(0, 2, 3, 1, 4, 5).reshape(count, out_h * out_w, channels * kernel * kernel)
+    flat = patches @ weight.reshape(weight.shape[0], -1).T  # N, positions, O
+    return flat.transpose(0, 2, 1).reshape(count, weight.shape[0], out_h, out_w)
+
+
+def sum_pool(x: np.ndarray, kernel: int, stride: int) -> np.ndarray:
+    """k×k window sums of x (N, C, H, W)."""
+    out_h = (x.shape[2] - kernel) // stride + 1
+    out_w = (x.shape[3] - kernel) // stride + 1
+    total = np.zeros((*x.shape[:2], out_h, out_w), dtype=x.dtype)
+    for dy in range(kernel):
+        for dx in range(kernel):
+            total = total + x[:, :, dy:dy + stride * out_h:stride, dx:dx + stride * out_w:stride]
+    return total
+
+
+def _weighted(layer: IntLayer, weight: np.ndarray, x: np.ndarray) -> np.ndarray:
+    if layer.op == "conv":
+        return conv2d(x, weight, layer.stride, layer.pad)
+    return x @ weight.T
+
+
+def _bias(layer: IntLayer) -> np.ndarray:
+    return layer.bias.reshape(1, -1, 1, 1) if layer.op == "conv" else layer.bias
+
+
+def _linear(layer: IntLayer, x: np.ndarray) -> np.ndarray:
+    return _weighted(layer, layer.weight, x) + _bias(layer)
+
+
+def _linear_bounds(layer: IntLayer, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    positive = np.where(layer.weight > 0, layer.weight, 0)
+    negative = np.where(layer.weight < 0, layer.weight, 0)
+    low = _weighted(layer, positive, lower) + _weighted(layer, negative, upper) + _bias(layer)
+    high = _weighted(layer, positive, upper) + _weighted(layer, negative, lower) + _bias(layer)
+    return low, high
+
+
+def _step(layer: IntLayer, x: np.ndarray) -> np.ndarray:
+    if layer.op in ("conv", "dense"):
+        return _linear(layer, x)
+    if layer.op == "sumpool":
+        return sum_pool(x, layer.kernel, layer.stride)
+    if layer.op == "relu":
+        return np.where(x > 0, x, 0)
+    if layer.op == "square":
+        return x * x
+    return x.reshape(x.shape[0], -1)
+
+
+def _step_bounds(layer: IntLayer, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if layer.op in ("conv", "dense"):
+        return _linear_bounds(layer, lower, upper)
+    if layer.op == "square":
+        low = np.where((lower <= 0) & (upper >= 0), 0, np.minimum(lower * lower, upper * upper))
+        return low, np.maximum(lower * lower, upper * upper)
+    return _step(layer, lower), _step(layer, upper)
+
+
+# ---------------------------------------------------------------- inference
+
+def trace(network: IntNetwork, pixels: np.ndarray) -> list[np.ndarray]:
+    """Every layer's integer output for uint8 images (N, 28, 28), exactly as the circuit computes them."""
+    x = np.asarray(pixels).reshape(-1, *network.input_shape)
+    if x.min() < 0 or x.max() > PIXEL_MAX:
+        raise ValueError("pixels must lie in 0..255")
+    outputs = []
+    x = _as_ints(x)
+    for layer in network.layers:
+        x = _step(layer, x)
+        outputs.append(x)
+    return outputs
+
+
+def forward(network: IntNetwork, pixels: np.ndarray) -> np.ndarray:
+    """Integer scores (N, classes) for uint8 images (N, 28, 28)."""
+    return trace(network, pixels)[-1]
+
+
+def argmax(scores: np.ndarray) -> np.ndarray:
+    """Index of the highest score per row; ties go to the lowest index, as in the circuit."""
+    return np.array([max(range(len(row)), key=lambda i, r=row: (r[i], -i)) for row in scores])
+
+
+def predict(network: IntNetwork, pixels: np.ndarray) -> np.ndarray:
+    return argmax(forward(network, pixels))
+
+
+# ---------------------------------------------------------------- quantization
+
+def _with_bounds(network: graph.Network, pending: list[dict[str, Any]]) -> list[IntLayer]:
+    lower = np.zeros((1, *network.input_shape), dtype=object)
+    upper = np.full((1, *network.input_shape), PIXEL_MAX, dtype=object)
+    layers = []
+    for spec in pending:
+        shell = IntLayer(lower=0, upper=0, out_shape=(), **spec)
+        lower, upper = _step_bounds(shell, lower, upper)
+        layer = IntLayer(lower=int(lower.min()), upper=int(upper.max()), out_shape=tuple(lower.shape[1:]), **spec)
+        if layer.bits > FIELD_BITS_LIMIT:
+            raise QuantizationError(
+                f"layer {layer.name} needs {layer.bits} bits, over the {FIELD_BITS_LIMIT}-bit limit")
+        layers.append(layer)
+    return layers
+
+
+def quantize(network: graph.Network, weight_bits: int = WEIGHT_BITS) -> list[dict[str, Any]]:
+    """Integer layer specs (without bounds) for a float network."""
+    scale = float(PIXEL_MAX)  # integer value = float value × scale
+    specs: list[dict[str, Any]] = []
+    for layer in network.layers:
+        if isinstance(layer, (graph.Conv, graph.Dense)):
+            weight_scale = (2 ** (weight_bits - 1) - 1) / float(np.abs(layer.weight).max())
+            spec: dict[str, Any] = {
+                "op": "conv" if isinstance(layer, graph.Conv) else "dense",
+                "name": layer.name,
+                "weight": _as_ints(np.rint(layer.weight * weight_scale)),
+                "bias": np.array([round(float(b) * scale * weight_scale) for b in layer.bias], dtype=object),
+            }
+            if isinstance(layer, graph.Conv):
+                spec |= {"kernel": layer.weight.shape[2], "stride": layer.stride, "pad": layer.pad}
+            scale *= weight_scale
+        elif isinstance(layer, graph.AvgPool):
+            spec = {"op": "sumpool", "name": layer.name, "kernel": layer.kernel, "stride": layer.stride}
+            scale *= layer.kernel * layer.kernel
+        elif isinstance(layer, graph.Square):
+            spec = {"op": "square", "name": layer.name}
+            scale *= scale
+        elif isinstance(layer, graph.Relu):
+            spec = {"op": "relu", "name": layer.name}
+        else:
+            spec = {"op": "flatten", "name": layer.name}
+        specs.append(spec | {"scale": scale})
+    return specs
+
+
+def quantize_model(model: str = DEFAULT_MODEL, weight_bits: int = WEIGHT_BITS) -> IntNetwork:
+    """Quantize the committed ONNX model and compute its bounds."""
+    path = onnx_path(model)
+    network = graph.load_network(path)
+    layers = _with_bounds(network, quantize(network, weight_bits))
+    return IntNetwork(model, file_sha256(path), network.input_shape, layers, weight_bits)
+
+
+# ---------------------------------------------------------------- persistence
+
+def _layer_json(layer: IntLayer) -> dict[str, Any]:
+    entry: dict[str, Any] = {"op": layer.op, "name": layer.name, "out_shape": list(layer.out_shape),
+                             "lower": str(layer.lower), "upper": str(layer.upper), "bits": layer.bits,
+                             "scale": layer.scale}
+    if layer.weight is not None:
+        entry |= {"weight": layer.weight.tolist(), "bias": [str(b) for b in layer.bias]}
+    if layer.op in ("conv", "sumpool"):
+        entry |= {"kernel": layer.kernel, "stride": layer.stride, "pad": layer.pad}
+    return entry
+
+
+def save(network: IntNetwork, path: Path | None = None) -> Path:
+    """Write the integer network as JSON (big integers as decimal strings)."""
+    path = path or quantized_path(network.model)
+    document = {
+        "model": network.model,
+        "onnx_sha256": network.onnx_sha256,
+        "input_shape": list(network.input_shape),
+        "input_range": [0, PIXEL_MAX],
+        "weight_bits": network.weight_bits,
+        "layers": [_layer_json(layer) for layer in network.layers],
+    }
+    path.write_text(json.dumps(document, indent=1) + "\n")
+    return path
+
+
+def _layer_from_json(entry: dict[str, Any]) -> IntLayer:
+    weight = bias = None
+    if "weight" in entry:
+        weight = np.array(entry["weight"], dtype=object)
+        bias = np.array([int(b) for b in entry["bias"]], dtype=object)
+    return IntLayer(op=entry["op"], name=entry["name"], out_shape=tuple(entry["out_shape"]),
+                    lower=int(entry["lower"]), upper=int(entry["upper"]), scale=entry["scale"],
+                    weight=weight, bias=bias,
+                    kernel=entry.get("kernel", 0), stride=entry.get("stride", 1), pad=entry.get("pad", 0))
+
+
+def load(model: str = DEFAULT_MODEL) -> IntNetwork:
+    """The committed integer network, refused if it does not belong to the committed ONNX file."""
+    path = quantized_path(model)
+    if not path.is_file():
+        raise QuantizationError(f"{path} not found: run `python -m zkproof quantize`")
+    document = json.loads(path.read_text())
+    if document["onnx_sha256"] != file_sha256(onnx_path(model)):
+        raise QuantizationError(f"{path} is stale: it was made from another {onnx_path(model).name}")
+    return IntNetwork(document["model"], document["onnx_sha256"], tuple(document["input_shape"]),
+                      [_layer_from_json(entry) for entry in document["layers"]], document["weight_bits"])
