@@ -1,4 +1,4 @@
-"""`python -m zkproof …`: train, quantize, classify, evaluate."""
+"""`python -m zkproof …`: train, quantize, classify, evaluate, prove, verify, bench."""
 
 from __future__ import annotations
 
@@ -102,3 +102,57 @@ def evaluate(model: str, as_json: bool) -> None:
     click.echo(f"twin agrees with float: {result.twin_agreement:.2%}")
     click.echo(f"parameters: {result.params}, nonlinear activations: {result.nonlinear_activations}")
     click.echo("layer bits: " + ", ".join(f"{name} {bits}" for name, bits in result.layer_bits.items()))
+
+
+@main.command()
+@click.argument("image", type=click.Path(path_type=Path))
+@click.option("--submitter", required=True, help="The Ethereum address (0x…) that will submit the proof.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Proof JSON to write.")
+@click.option("--salt", type=int, default=None, help="Commitment salt (default: random).")
+@click.option("--prover", type=click.Choice(["groth16py", "snarkjs"]), default="groth16py", show_default=True)
+@model_option
+def prove(image: Path, submitter: str, out: Path, salt: int | None, prover: str, model: str) -> None:
+    """Prove that IMAGE is classified as its digit, bound to SUBMITTER; write the proof to OUT."""
+    from zkproof import prover as proving
+
+    try:
+        proving.parse_address(submitter)
+        proof = proving.prove_image(load_digit(image), submitter, salt, model, prover)
+    except proving.ProverError as error:
+        raise InputError(str(error)) from error
+    partial = out.with_name(out.name + ".partial")
+    partial.write_text(proof.to_json() + "\n")
+    partial.replace(out)
+    click.echo(f"digit {proof.digit}, commitment {proof.commitment:#066x}; wrote {out}")
+
+
+@main.command()
+@click.argument("proof_file", type=click.Path(path_type=Path))
+def verify(proof_file: Path) -> None:
+    """Verify a proof JSON written by `prove` (exit 1 if it does not verify)."""
+    from zkproof import prover as proving
+
+    try:
+        proof = proving.Proof.from_json(proof_file.read_text())
+        valid = proving.verify(proof)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise InputError(f"{proof_file}: not a readable proof ({error})") from error
+    if not valid:
+        raise click.ClickException(f"{proof_file}: the proof does NOT verify")
+    click.echo(f"valid: digit {proof.digit} for {proof.submitter}, model {proof.model}")
+
+
+@main.command()
+@model_option
+@click.option("--runs", default=7, show_default=True, help="Warm runs per figure (the median is reported).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def bench(model: str, runs: int, as_json: bool) -> None:
+    """Constraints, witness / prove / verify time (medians), zkey size."""
+    from zkproof.bench import bench as run
+
+    result = run(model, max(runs, 5))
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    for key, value in result.items():
+        click.echo(f"{key}: {value}")

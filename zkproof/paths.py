@@ -8,6 +8,7 @@ MODELS = ROOT / "models"
 CIRCUITS = ROOT / "circuits"
 CONTRACTS = ROOT / "contracts"
 BUILD = ROOT / "build"
+ARTIFACTS = ROOT / "artifacts"
 
 DEFAULT_MODEL = "mnist_cnn"
 

@@ -1,0 +1,94 @@
+"""Build a model's proving artifacts: circuit source, r1cs + wasm (circom2 --O2), Groth16 key, verifier.
+
+Outputs that users need and that are slow to rebuild are committed under artifacts/<model>/
+(wasm, zkey, verification key, manifest) and contracts/verifiers/; intermediates stay in build/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from zkproof import ceremony, circuit, quantize
+from zkproof.ceremony import Log
+from zkproof.paths import ARTIFACTS, BUILD, CONTRACTS, NODE_MODULES, ROOT
+
+CIRCOM = NODE_MODULES / ".bin" / "circom2"
+PUBLIC_SIGNALS = 2  # commitment, binding
+
+
+class BuildError(RuntimeError):
+    """The circuit did not compile or an artifact is missing."""
+
+
+@dataclass(frozen=True)
+class Compiled:
+    r1cs: Path
+    wasm: Path
+    constraints: int
+
+
+def compile_circuit(model: str, log: Log = print) -> Compiled:
+    """circom2 --O2 into build/<model>/ (run from the repository root: WASI sees only folders under it)."""
+    source = circuit.circuit_path(model)
+    out = BUILD / model
+    out.mkdir(parents=True, exist_ok=True)
+    command = [str(CIRCOM), str(source.relative_to(ROOT)), "--r1cs", "--wasm", "--sym", "--O2",
+               "-l", str(NODE_MODULES.relative_to(ROOT)), "-o", str(out.relative_to(ROOT))]
+    log(f"$ circom2 {' '.join(command[1:])}")
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BuildError(f"circom2 failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+    counts = {kind: int(n) for kind, n in re.findall(r"(non-linear|linear) constraints: (\d+)", result.stdout)}
+    constraints = counts.get("non-linear", 0) + counts.get("linear", 0)
+    log(f"constraints: {constraints} ({counts.get('non-linear', 0)} non-linear, {counts.get('linear', 0)} linear)")
+    return Compiled(out / f"{model}.r1cs", out / f"{model}_js" / f"{model}.wasm", constraints)
+
+
+def artifact_dir(model: str) -> Path:
+    return ARTIFACTS / model
+
+
+def verifier_path(model: str) -> Path:
+    return CONTRACTS / "verifiers" / f"{circuit.template_name(model)}Verifier.sol"
+
+
+def build(model: str, ptau: Path | None = None, log: Log = print) -> dict:
+    """Generate, compile, set up and export; return the manifest written next to the artifacts."""
+    network = quantize.load(model)
+    source = circuit.write_circuit(network)
+    log(f"wrote {source.relative_to(ROOT)}")
+    compiled = compile_circuit(model, log)
+    power = ceremony.power_for(compiled.constraints, PUBLIC_SIGNALS)
+    ptau_file = ceremony.verified_ptau(ptau, log) if ptau else ceremony.local_ptau(power, log)
+    out = artifact_dir(model)
+    out.mkdir(parents=True, exist_ok=True)
+    zkey = out / f"{model}.zkey"
+    ceremony.groth16_key(compiled.r1cs, ptau_file, zkey, log)
+    ceremony.export_verifier(zkey, out / "verification_key.json", verifier_path(model),
+                             f"{circuit.template_name(model)}Verifier", log)
+    shutil.copyfile(compiled.wasm, out / f"{model}.wasm")
+    manifest = {
+        "model": model,
+        "constraints": compiled.constraints,
+        "ptau": {"power": power, "source": str(ptau) if ptau else "local (development only)",
+                 "sha256": ceremony.file_sha256(ptau_file)},
+        "circuit_sha256": ceremony.file_sha256(source),
+        "r1cs_sha256": ceremony.file_sha256(compiled.r1cs),
+        "wasm_sha256": ceremony.file_sha256(out / f"{model}.wasm"),
+        "zkey_sha256": ceremony.file_sha256(zkey),
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    log(f"wrote {out.relative_to(ROOT)}/ and {verifier_path(model).relative_to(ROOT)}")
+    return manifest
+
+
+def manifest(model: str) -> dict:
+    path = artifact_dir(model) / "manifest.json"
+    if not path.is_file():
+        raise BuildError(f"{path} not found: run `ape run build_circuit`")
+    return json.loads(path.read_text())
