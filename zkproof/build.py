@@ -57,28 +57,49 @@ def verifier_path(model: str) -> Path:
     return CONTRACTS / "verifiers" / f"{circuit.template_name(model)}Verifier.sol"
 
 
-def build(model: str, ptau: Path | None = None, log: Log = print) -> dict:
-    """Generate, compile, set up and export; return the manifest written next to the artifacts."""
+def _reusable_key(model: str, r1cs_sha256: str, ptau: Path | None) -> bool:
+    """The committed zkey still belongs to this r1cs (and ceremony), so a new one is not needed."""
+    path = artifact_dir(model) / "manifest.json"
+    if not path.is_file() or not (artifact_dir(model) / f"{model}.zkey").is_file():
+        return False
+    previous = json.loads(path.read_text())
+    same_ceremony = ptau is None or previous["ptau"]["sha256"] == ceremony.file_sha256(ptau)
+    return previous["r1cs_sha256"] == r1cs_sha256 and same_ceremony
+
+
+def build(model: str, ptau: Path | None = None, force: bool = False, log: Log = print) -> dict:
+    """Generate, compile, set up and export; return the manifest written next to the artifacts.
+
+    The Groth16 key is kept when the r1cs is unchanged (a new wasm alone needs no new ceremony),
+    unless `force` or another `ptau` asks for a new one.
+    """
     network = quantize.load(model)
     source = circuit.write_circuit(network)
     log(f"wrote {source.relative_to(ROOT)}")
     compiled = compile_circuit(model, log)
-    power = ceremony.power_for(compiled.constraints, PUBLIC_SIGNALS)
-    ptau_file = ceremony.verified_ptau(ptau, log) if ptau else ceremony.local_ptau(power, log)
+    r1cs_sha256 = ceremony.file_sha256(compiled.r1cs)
     out = artifact_dir(model)
     out.mkdir(parents=True, exist_ok=True)
     zkey = out / f"{model}.zkey"
-    ceremony.groth16_key(compiled.r1cs, ptau_file, zkey, log)
-    ceremony.export_verifier(zkey, out / "verification_key.json", verifier_path(model),
-                             f"{circuit.template_name(model)}Verifier", log)
+    previous_ptau = json.loads((out / "manifest.json").read_text())["ptau"] if (out / "manifest.json").exists() else {}
+    if not force and _reusable_key(model, r1cs_sha256, ptau):
+        log("r1cs unchanged: keeping the committed zkey, verification key and verifier")
+        ptau_record = previous_ptau
+    else:
+        power = ceremony.power_for(compiled.constraints, PUBLIC_SIGNALS)
+        ptau_file = ceremony.verified_ptau(ptau, log) if ptau else ceremony.local_ptau(power, log)
+        ceremony.groth16_key(compiled.r1cs, ptau_file, zkey, log)
+        ceremony.export_verifier(zkey, out / "verification_key.json", verifier_path(model),
+                                 f"{circuit.template_name(model)}Verifier", log)
+        ptau_record = {"power": power, "source": str(ptau) if ptau else "local (development only)",
+                       "sha256": ceremony.file_sha256(ptau_file)}
     shutil.copyfile(compiled.wasm, out / f"{model}.wasm")
     manifest = {
         "model": model,
         "constraints": compiled.constraints,
-        "ptau": {"power": power, "source": str(ptau) if ptau else "local (development only)",
-                 "sha256": ceremony.file_sha256(ptau_file)},
+        "ptau": ptau_record,
         "circuit_sha256": ceremony.file_sha256(source),
-        "r1cs_sha256": ceremony.file_sha256(compiled.r1cs),
+        "r1cs_sha256": r1cs_sha256,
         "wasm_sha256": ceremony.file_sha256(out / f"{model}.wasm"),
         "zkey_sha256": ceremony.file_sha256(zkey),
     }

@@ -17,11 +17,11 @@ template Conv2D(C, H, W, O, K, S, P, weight, bias) {
                 var acc = bias[o];
                 for (var c = 0; c < C; c++) {
                     for (var ky = 0; ky < K; ky++) {
+                        var iy = y * S + ky - P;
+                        var row = (c * H + iy) * W + x * S - P;
                         for (var kx = 0; kx < K; kx++) {
-                            var iy = y * S + ky - P;
-                            var ix = x * S + kx - P;
-                            if (iy >= 0 && iy < H && ix >= 0 && ix < W) {
-                                acc += weight[o][c][ky][kx] * in[(c * H + iy) * W + ix];
+                            if (P == 0 || (iy >= 0 && iy < H && x * S + kx - P >= 0 && x * S + kx - P < W)) {
+                                acc += weight[o][c][ky][kx] * in[row + kx];
                             }
                         }
                     }
