@@ -15,7 +15,7 @@ from pathlib import Path
 
 from zkproof import ceremony, circuit, quantize
 from zkproof.ceremony import Log
-from zkproof.paths import ARTIFACTS, BUILD, CONTRACTS, NODE_MODULES, ROOT
+from zkproof.paths import ARTIFACTS, BUILD, CIRCUITS, CONTRACTS, NODE_MODULES, ROOT
 
 CIRCOM = NODE_MODULES / ".bin" / "circom2"
 PUBLIC_SIGNALS = 2  # commitment, binding
@@ -32,13 +32,12 @@ class Compiled:
     constraints: int
 
 
-def compile_circuit(model: str, log: Log = print) -> Compiled:
-    """circom2 --O2 into build/<model>/ (run from the repository root: WASI sees only folders under it)."""
-    source = circuit.circuit_path(model)
-    out = BUILD / model
+def compile_circuit(source: Path, out: Path, log: Log = print) -> Compiled:
+    """circom2 --O2 of `source` into `out` (both under the repository root: WASI sees only folders under it)."""
     out.mkdir(parents=True, exist_ok=True)
     command = [str(CIRCOM), str(source.relative_to(ROOT)), "--r1cs", "--wasm", "--sym", "--O2",
-               "-l", str(NODE_MODULES.relative_to(ROOT)), "-o", str(out.relative_to(ROOT))]
+               "-l", str(CIRCUITS.relative_to(ROOT)), "-l", str(NODE_MODULES.relative_to(ROOT)),
+               "-o", str(out.relative_to(ROOT))]
     log(f"$ circom2 {' '.join(command[1:])}")
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     if result.returncode != 0:
@@ -46,7 +45,8 @@ def compile_circuit(model: str, log: Log = print) -> Compiled:
     counts = {kind: int(n) for kind, n in re.findall(r"(non-linear|linear) constraints: (\d+)", result.stdout)}
     constraints = counts.get("non-linear", 0) + counts.get("linear", 0)
     log(f"constraints: {constraints} ({counts.get('non-linear', 0)} non-linear, {counts.get('linear', 0)} linear)")
-    return Compiled(out / f"{model}.r1cs", out / f"{model}_js" / f"{model}.wasm", constraints)
+    name = source.stem
+    return Compiled(out / f"{name}.r1cs", out / f"{name}_js" / f"{name}.wasm", constraints)
 
 
 def artifact_dir(model: str) -> Path:
@@ -76,7 +76,7 @@ def build(model: str, ptau: Path | None = None, force: bool = False, log: Log = 
     network = quantize.load(model)
     source = circuit.write_circuit(network)
     log(f"wrote {source.relative_to(ROOT)}")
-    compiled = compile_circuit(model, log)
+    compiled = compile_circuit(source, BUILD / model, log)
     r1cs_sha256 = ceremony.file_sha256(compiled.r1cs)
     out = artifact_dir(model)
     out.mkdir(parents=True, exist_ok=True)

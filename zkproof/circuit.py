@@ -130,8 +130,8 @@ component main {{public [binding]}} = {name}();
 """
 
 
-def write_circuit(network: IntNetwork) -> Path:
-    """Write circuits/<model>.circom and return its path."""
-    path = circuit_path(network.model)
+def write_circuit(network: IntNetwork, path: Path | None = None) -> Path:
+    """Write the circuit (default: circuits/<model>.circom) and return its path."""
+    path = path or circuit_path(network.model)
     path.write_text(generate(network))
     return path

@@ -205,7 +205,11 @@ def _with_bounds(network: graph.Network, pending: list[dict[str, Any]]) -> list[
     layers = []
     for spec in pending:
         shell = IntLayer(lower=0, upper=0, out_shape=(), **spec)
-        lower, upper = _step_bounds(shell, lower, upper)
+        try:
+            lower, upper = _step_bounds(shell, lower, upper)
+        except ValueError as error:
+            raise QuantizationError(f"{spec['op']} node {spec['name']!r} cannot take an input of shape "
+                                    f"{lower.shape[1:]}: {error}") from error
         layer = IntLayer(lower=int(lower.min()), upper=int(upper.max()), out_shape=tuple(lower.shape[1:]), **spec)
         if layer.bits > FIELD_BITS_LIMIT:
             raise QuantizationError(
@@ -244,12 +248,16 @@ def quantize(network: graph.Network, weight_bits: int = WEIGHT_BITS) -> list[dic
     return specs
 
 
-def quantize_model(model: str = DEFAULT_MODEL, weight_bits: int = WEIGHT_BITS) -> IntNetwork:
-    """Quantize the committed ONNX model and compute its bounds."""
-    path = onnx_path(model)
+def quantize_file(path: Path, model: str, weight_bits: int = WEIGHT_BITS) -> IntNetwork:
+    """Quantize the ONNX model at `path` and compute its bounds."""
     network = graph.load_network(path)
     layers = _with_bounds(network, quantize(network, weight_bits))
     return IntNetwork(model, file_sha256(path), network.input_shape, layers, weight_bits)
+
+
+def quantize_model(model: str = DEFAULT_MODEL, weight_bits: int = WEIGHT_BITS) -> IntNetwork:
+    """Quantize the committed ONNX model of `model`."""
+    return quantize_file(onnx_path(model), model, weight_bits)
 
 
 # ---------------------------------------------------------------- persistence
