@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from zkproof.build import build
+from zkproof.build import build, check
 from zkproof.paths import DEFAULT_MODEL
 
 
@@ -13,8 +13,13 @@ from zkproof.paths import DEFAULT_MODEL
 @click.option("--ptau", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="A public powers-of-tau ceremony file (production). Default: a cached local one (development).")
 @click.option("--force", is_flag=True, help="Make a new Groth16 key even when the r1cs is unchanged.")
-def cli(model: str, ptau: Path | None, force: bool) -> None:
+@click.option("--check", "check_only", is_flag=True,
+              help="Build nothing: confirm the committed artifacts belong to the circuit source (zkey verify).")
+def cli(model: str, ptau: Path | None, force: bool, check_only: bool) -> None:
     """Build artifacts/<model>/ (wasm, zkey, verification key) and contracts/verifiers/<Model>Verifier.sol."""
+    if check_only:
+        check(model, ptau, log=click.echo)
+        return
     manifest = build(model, ptau, force, log=click.echo)
     ptau_used = manifest["ptau"]
     click.echo(f"constraints: {manifest['constraints']}, ptau 2^{ptau_used['power']} ({ptau_used['source']})")

@@ -113,3 +113,23 @@ def manifest(model: str) -> dict:
     if not path.is_file():
         raise BuildError(f"{path} not found: run `ape run build_circuit`")
     return json.loads(path.read_text())
+
+
+def check(model: str, ptau: Path | None = None, log: Log = print) -> None:
+    """Confirm the committed artifacts belong to the current circuit source: recompile and compare hashes,
+    then `snarkjs zkey verify` the zkey against the r1cs and the ceremony file (cached locally or `ptau`)."""
+    recorded = manifest(model)
+    source = circuit.circuit_path(model)
+    if circuit.generate(quantize.load(model)) != source.read_text():
+        raise BuildError(f"{source.relative_to(ROOT)} is not the circuit of the committed weights: rebuild")
+    compiled = compile_circuit(source, BUILD / model, log)
+    for name, path in (("r1cs", compiled.r1cs), ("wasm", artifact_dir(model) / f"{model}.wasm"),
+                       ("zkey", artifact_dir(model) / f"{model}.zkey")):
+        if ceremony.file_sha256(path) != recorded[f"{name}_sha256"]:
+            raise BuildError(f"the committed {name} does not match the circuit source: rebuild")
+    ptau_file = ptau or ceremony.PTAU_CACHE / f"local_{recorded['ptau']['power']}.ptau"
+    if not ptau_file.is_file() or ceremony.file_sha256(ptau_file) != recorded["ptau"]["sha256"]:
+        raise BuildError(f"the ceremony file of this zkey (sha256 {recorded['ptau']['sha256'][:16]}…) is not here: "
+                         "pass it with --ptau")
+    ceremony.snarkjs("zkey", "verify", compiled.r1cs, ptau_file, artifact_dir(model) / f"{model}.zkey", log=log)
+    log("artifacts match the circuit source; the zkey verifies against the r1cs and the ceremony")

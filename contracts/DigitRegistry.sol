@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+
+import {IDigitRegistry, IGroth16Verifier} from "./interfaces/IDigitRegistry.sol";
+
+/// @title DigitRegistry
+/// @notice Records zero-knowledge proofs that a private 28×28 image, known only by its commitment, is
+///         classified as a digit by a registered convolutional network. The owner registers models (one
+///         Groth16 verifier per circuit, with the sha256 of the ONNX file it was compiled from) and may
+///         deactivate them; anyone may submit proofs.
+/// @dev Each proof is bound to its submitter: the registry itself builds the public signal
+///      `binding = digit << 160 | msg.sender`, so a copy of a pending proof sent by another account (front-running)
+///      or claiming another digit fails verification. A commitment is recorded once, in a single storage slot;
+///      nothing else is written. Counts and lists are read off-chain from `ClassificationRecorded` events.
+contract DigitRegistry is IDigitRegistry, Ownable2Step {
+    /// @notice The order of the BN254 scalar field; every public signal of the circuit is below it.
+    uint256 public constant SNARK_SCALAR_FIELD =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+
+    /// @dev Models by identifier.
+    mapping(uint32 modelId => Model) private _models;
+
+    /// @dev Proven classifications by commitment, one slot each, packed as a `Record` is laid out in storage:
+    ///      digit (bits 0..7), submitter (8..167), modelId (168..199), timestamp (200..247); zero if none.
+    ///      Kept as a word so `submit` writes it with a single SSTORE (a struct assignment costs several).
+    mapping(uint256 commitment => uint256 packedRecord) private _records;
+
+    /// @notice Creates an empty registry.
+    /// @param initialOwner The account allowed to register and deactivate models.
+    constructor(address initialOwner) Ownable(initialOwner) {}
+
+    /// @inheritdoc IDigitRegistry
+    function registerModel(uint32 modelId, address verifier, bytes32 onnxSha256, string calldata name)
+        external
+        onlyOwner
+    {
+        if (verifier.code.length == 0) revert VerifierNotContract(verifier);
+        Model storage model = _models[modelId];
+        if (model.verifier != address(0)) revert ModelAlreadyRegistered(modelId);
+
+        model.verifier = verifier;
+        model.active = true;
+        model.onnxSha256 = onnxSha256;
+        model.name = name;
+        emit ModelRegistered(modelId, verifier, onnxSha256, name);
+    }
+
+    /// @inheritdoc IDigitRegistry
+    function deactivateModel(uint32 modelId) external onlyOwner {
+        Model storage model = _models[modelId];
+        if (model.verifier == address(0)) revert UnknownModel(modelId);
+        if (!model.active) revert ModelInactive(modelId);
+
+        model.active = false;
+        emit ModelDeactivated(modelId);
+    }
+
+    /// @inheritdoc IDigitRegistry
+    /// @dev Checks, in order: the model exists and is active, `digit <= 9`, `commitment` is a field element,
+    ///      `commitment` is not recorded yet, and the proof verifies for `[commitment, binding]`. The verifier is
+    ///      called with STATICCALL, so it cannot re-enter and change state before the record is written.
+    function submit(uint32 modelId, uint8 digit, uint256 commitment, uint256[8] calldata proof) external {
+        Model storage model = _models[modelId];
+        (address verifier, bool active) = (model.verifier, model.active);
+        if (verifier == address(0)) revert UnknownModel(modelId);
+        if (!active) revert ModelInactive(modelId);
+        if (digit > 9) revert DigitOutOfRange(digit);
+        if (commitment >= SNARK_SCALAR_FIELD) revert CommitmentOutOfField(commitment);
+        if (_records[commitment] != 0) revert AlreadyRecorded(commitment);
+
+        uint256 binding = (uint256(digit) << 160) | uint256(uint160(msg.sender));
+        if (!_verify(verifier, proof, commitment, binding)) revert InvalidProof();
+
+        _records[commitment] = _pack(digit, msg.sender, modelId, uint48(block.timestamp));
+        emit ClassificationRecorded(commitment, msg.sender, modelId, digit);
+    }
+
+    /// @inheritdoc IDigitRegistry
+    function recordOf(uint256 commitment) external view returns (Record memory) {
+        return _unpack(_records[commitment]);
+    }
+
+    /// @inheritdoc IDigitRegistry
+    function isProven(uint256 commitment, uint8 digit) external view returns (bool) {
+        uint256 packed = _records[commitment];
+        return packed != 0 && uint8(packed) == digit;
+    }
+
+    /// @inheritdoc IDigitRegistry
+    function modelOf(uint32 modelId) external view returns (Model memory) {
+        return _models[modelId];
+    }
+
+    /// @dev Calls `verifier.verifyProof(a, b, c, [commitment, binding])`. `proof` is laid out exactly as the
+    ///      verifier's first three arguments, so the call data is the selector, the 256 proof bytes copied from
+    ///      call data, and the two public signals, with no ABI re-encoding. Anything but a 32-byte `true`
+    ///      (a revert, no code, a short answer) counts as a rejection.
+    /// @param verifier The model's verifier.
+    /// @param proof The proof `[a0, a1, b00, b01, b10, b11, c0, c1]`.
+    /// @param commitment The first public signal.
+    /// @param binding The second public signal.
+    /// @return valid True if the verifier accepted the proof.
+    function _verify(address verifier, uint256[8] calldata proof, uint256 commitment, uint256 binding)
+        private
+        view
+        returns (bool valid)
+    {
+        bytes4 selector = IGroth16Verifier.verifyProof.selector;
+        assembly ("memory-safe") {
+            // Scratch memory past the free memory pointer; the pointer is not moved since nothing else follows.
+            let input := mload(0x40)
+            mstore(input, selector)
+            calldatacopy(add(input, 0x04), proof, 0x100)
+            mstore(add(input, 0x104), commitment)
+            mstore(add(input, 0x124), binding)
+            let success := staticcall(gas(), verifier, input, 0x144, 0x00, 0x20)
+            valid := and(success, and(gt(returndatasize(), 0x1f), eq(mload(0x00), 1)))
+        }
+    }
+
+    /// @dev Packs a record into one word, in the layout of `Record` in storage.
+    /// @param digit The digit.
+    /// @param submitter The submitter.
+    /// @param modelId The model.
+    /// @param timestamp The block timestamp.
+    /// @return packed The record as one word; never zero, since the submitter is never zero.
+    function _pack(uint8 digit, address submitter, uint32 modelId, uint48 timestamp)
+        private
+        pure
+        returns (uint256 packed)
+    {
+        packed = uint256(digit) | (uint256(uint160(submitter)) << 8) | (uint256(modelId) << 168)
+            | (uint256(timestamp) << 200);
+    }
+
+    /// @dev Unpacks a word written by `_pack`.
+    /// @param packed The packed record.
+    /// @return record The record; all fields zero if `packed` is zero.
+    function _unpack(uint256 packed) private pure returns (Record memory record) {
+        record.digit = uint8(packed);
+        record.submitter = address(uint160(packed >> 8));
+        record.modelId = uint32(packed >> 168);
+        record.timestamp = uint48(packed >> 200);
+    }
+}

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IDigitRegistry} from "../interfaces/IDigitRegistry.sol";
+
+/// @title DigitBounty
+/// @notice An example integrator of the DigitRegistry: an ETH bounty, paid once, to the first account that
+///         proves (in the registry, with a given model) a private image classified as a given digit.
+/// @dev The registry binds each proof to its submitter, so the bounty pays the record's submitter whoever calls
+///      `claim`. Only records made after the bounty opened count. The sponsor may cancel while unclaimed.
+contract DigitBounty {
+    /// @notice The registry whose records are trusted.
+    IDigitRegistry public immutable registry;
+    /// @notice The model that must have classified the image.
+    uint32 public immutable modelId;
+    /// @notice The digit the image must be classified as.
+    uint8 public immutable digit;
+    /// @notice The account that funded the bounty and may cancel it.
+    address public immutable sponsor;
+    /// @notice The timestamp at which the bounty opened; older records do not count.
+    uint48 public immutable openedAt;
+
+    /// @notice Whether the bounty has been paid or cancelled.
+    bool public settled;
+    /// @notice The account that was paid; zero until then.
+    address public winner;
+
+    /// @notice The bounty was paid or cancelled already.
+    error AlreadySettled();
+    /// @notice No reward was sent with the deployment.
+    error NoReward();
+    /// @notice The record of `commitment` is missing, for another digit or model, or older than the bounty.
+    error NotEligible(uint256 commitment);
+    /// @notice Only the sponsor may do this.
+    error NotSponsor(address caller);
+    /// @notice Sending the reward to `to` failed.
+    error PaymentFailed(address to);
+
+    /// @notice Emitted when the reward is paid.
+    /// @param winner The submitter of the winning record.
+    /// @param commitment The winning commitment.
+    /// @param amount The reward in wei.
+    event BountyPaid(address indexed winner, uint256 indexed commitment, uint256 amount);
+
+    /// @notice Emitted when the sponsor cancels the bounty and takes the reward back.
+    /// @param amount The refund in wei.
+    event BountyCancelled(uint256 amount);
+
+    /// @notice Opens a bounty funded with the ETH sent.
+    /// @param registry_ The registry to read records from.
+    /// @param modelId_ The model that must have classified the image.
+    /// @param digit_ The digit the image must be classified as.
+    constructor(IDigitRegistry registry_, uint32 modelId_, uint8 digit_) payable {
+        if (msg.value == 0) revert NoReward();
+        registry = registry_;
+        modelId = modelId_;
+        digit = digit_;
+        sponsor = msg.sender;
+        openedAt = uint48(block.timestamp);
+    }
+
+    /// @notice Pays the whole reward to the submitter of `commitment`'s record, if it qualifies.
+    /// @param commitment A commitment recorded in the registry with this bounty's digit and model.
+    function claim(uint256 commitment) external {
+        if (settled) revert AlreadySettled();
+        IDigitRegistry.Record memory record = registry.recordOf(commitment);
+        if (
+            record.submitter == address(0) || record.digit != digit || record.modelId != modelId
+                || record.timestamp < openedAt
+        ) revert NotEligible(commitment);
+
+        settled = true;
+        winner = record.submitter;
+        uint256 amount = address(this).balance;
+        emit BountyPaid(record.submitter, commitment, amount);
+        _send(record.submitter, amount);
+    }
+
+    /// @notice Cancels the unclaimed bounty and refunds the sponsor.
+    function cancel() external {
+        if (msg.sender != sponsor) revert NotSponsor(msg.sender);
+        if (settled) revert AlreadySettled();
+
+        settled = true;
+        uint256 amount = address(this).balance;
+        emit BountyCancelled(amount);
+        _send(sponsor, amount);
+    }
+
+    /// @dev Sends `amount` wei to `to`, reverting if the transfer fails.
+    /// @param to The recipient.
+    /// @param amount The amount in wei.
+    function _send(address to, uint256 amount) private {
+        (bool ok,) = to.call{value: amount}("");
+        if (!ok) revert PaymentFailed(to);
+    }
+}

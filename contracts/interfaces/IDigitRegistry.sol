@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title IGroth16Verifier
+/// @notice The function of a snarkjs-generated Groth16 verifier for a circuit with two public signals.
+/// @dev For the MNIST CNN circuit the public signals are `[commitment, binding]`: the circuit's output
+///      (a commitment to the private pixels and salt) followed by its public input
+///      `binding = digit << 160 | submitter`.
+interface IGroth16Verifier {
+    /// @notice Checks a Groth16 proof against the verifying key compiled into the verifier.
+    /// @param _pA The proof's point A (G1).
+    /// @param _pB The proof's point B (G2), coordinates in the order the Solidity verifier expects.
+    /// @param _pC The proof's point C (G1).
+    /// @param _pubSignals The public signals `[commitment, binding]`.
+    /// @return True if and only if the proof is valid for these public signals.
+    function verifyProof(
+        uint256[2] calldata _pA,
+        uint256[2][2] calldata _pB,
+        uint256[2] calldata _pC,
+        uint256[2] calldata _pubSignals
+    ) external view returns (bool);
+}
+
+/// @title IDigitRegistry
+/// @notice A registry of zero-knowledge proofs that a private, committed 28×28 image is classified as a
+///         digit by a registered neural network. Each commitment is recorded once, in one storage slot.
+interface IDigitRegistry {
+    /// @notice A registered model: the verifier of its circuit and the ONNX file it was compiled from.
+    /// @param verifier The Groth16 verifier of the model's circuit; zero if the model is not registered.
+    /// @param active Whether new classifications may be submitted for this model.
+    /// @param onnxSha256 The sha256 of the model's ONNX file, so anyone can check which network is proven.
+    /// @param name A human-readable name of the model.
+    struct Model {
+        address verifier;
+        bool active;
+        bytes32 onnxSha256;
+        string name;
+    }
+
+    /// @notice A proven classification; the registry stores it packed in one 256-bit word (8 + 160 + 32 + 48 bits).
+    /// @param digit The digit the model assigns to the committed image.
+    /// @param submitter The account that submitted the proof; the proof is bound to it.
+    /// @param modelId The model whose circuit was proven.
+    /// @param timestamp The timestamp of the block in which the proof was recorded.
+    struct Record {
+        uint8 digit;
+        address submitter;
+        uint32 modelId;
+        uint48 timestamp;
+    }
+
+    /// @notice No model is registered under `modelId`.
+    error UnknownModel(uint32 modelId);
+    /// @notice The model `modelId` has been deactivated and accepts no new classifications.
+    error ModelInactive(uint32 modelId);
+    /// @notice A model is already registered under `modelId`; identifiers are never reused.
+    error ModelAlreadyRegistered(uint32 modelId);
+    /// @notice `verifier` has no code, so it cannot be a verifier.
+    error VerifierNotContract(address verifier);
+    /// @notice `digit` is not a decimal digit (0..9).
+    error DigitOutOfRange(uint8 digit);
+    /// @notice `commitment` is not an element of the BN254 scalar field, so no circuit can output it.
+    error CommitmentOutOfField(uint256 commitment);
+    /// @notice `commitment` has already been recorded.
+    error AlreadyRecorded(uint256 commitment);
+    /// @notice The verifier rejected the proof for these public signals.
+    error InvalidProof();
+
+    /// @notice Emitted when the owner registers a model.
+    /// @param modelId The model's identifier.
+    /// @param verifier The Groth16 verifier of the model's circuit.
+    /// @param onnxSha256 The sha256 of the model's ONNX file.
+    /// @param name The model's name.
+    event ModelRegistered(uint32 indexed modelId, address indexed verifier, bytes32 onnxSha256, string name);
+
+    /// @notice Emitted when the owner deactivates a model.
+    /// @param modelId The model's identifier.
+    event ModelDeactivated(uint32 indexed modelId);
+
+    /// @notice Emitted for each proven classification; the only record of aggregates (counts, lists).
+    /// @param commitment The commitment to the private image (and salt).
+    /// @param submitter The account the proof is bound to.
+    /// @param modelId The model whose circuit was proven.
+    /// @param digit The digit the model assigns to the image.
+    event ClassificationRecorded(
+        uint256 indexed commitment, address indexed submitter, uint32 indexed modelId, uint8 digit
+    );
+
+    /// @notice Registers a model (owner only).
+    /// @param modelId A new identifier.
+    /// @param verifier The Groth16 verifier of the model's circuit.
+    /// @param onnxSha256 The sha256 of the model's ONNX file.
+    /// @param name The model's name.
+    function registerModel(uint32 modelId, address verifier, bytes32 onnxSha256, string calldata name) external;
+
+    /// @notice Deactivates a model for good (owner only); its records stay valid.
+    /// @param modelId The model's identifier.
+    function deactivateModel(uint32 modelId) external;
+
+    /// @notice Records that the image committed to by `commitment` is classified as `digit` by model `modelId`.
+    /// @dev The proof is bound to `msg.sender`.
+    /// @param modelId The model whose circuit was proven.
+    /// @param digit The claimed digit.
+    /// @param commitment The circuit's public output, the commitment to the image.
+    /// @param proof The Groth16 proof `[a0, a1, b00, b01, b10, b11, c0, c1]`, in the verifier's order.
+    function submit(uint32 modelId, uint8 digit, uint256 commitment, uint256[8] calldata proof) external;
+
+    /// @notice The record of `commitment`; all fields zero if it has never been recorded.
+    /// @param commitment The commitment to look up.
+    /// @return The record.
+    function recordOf(uint256 commitment) external view returns (Record memory);
+
+    /// @notice Whether `commitment` has been proven to be classified as `digit`.
+    /// @param commitment The commitment to look up.
+    /// @param digit The digit to check.
+    /// @return True if the commitment is recorded with this digit.
+    function isProven(uint256 commitment, uint8 digit) external view returns (bool);
+
+    /// @notice The model registered under `modelId`; all fields zero if none.
+    /// @param modelId The model's identifier.
+    /// @return The model.
+    function modelOf(uint32 modelId) external view returns (Model memory);
+}

@@ -1,0 +1,77 @@
+"""Shared fixtures for the chain tests: accounts by role, real proofs (cached), a deployed registry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from zkproof import data
+from zkproof import registry as client
+
+# The chain tests prove a handful of held-out images: `prove(k, account)` takes the first one labelled
+# SAMPLE_LABELS[k] (distinct digits make the per-digit aggregates meaningful). Each proof is made once.
+SAMPLE_LABELS = (3, 7, 1)
+
+
+@pytest.fixture(scope="session")
+def owner(accounts):
+    """Deploys and owns the registry."""
+    return accounts[0]
+
+
+@pytest.fixture(scope="session")
+def alice(accounts):
+    return accounts[1]
+
+
+@pytest.fixture(scope="session")
+def bob(accounts):
+    return accounts[2]
+
+
+@pytest.fixture(scope="session")
+def prove() -> Callable:
+    """`prove(sample, account)`: a real Groth16 proof of a held-out image, bound to `account` (cached)."""
+    from zkproof import prover
+
+    held_out = data.load_split().held_out
+    images = [held_out.images[int(np.flatnonzero(held_out.labels == label)[0])] for label in SAMPLE_LABELS]
+    proofs: dict[tuple[int, str], prover.Proof] = {}
+
+    def _prove(sample: int, account) -> prover.Proof:
+        key = (sample, str(account.address))
+        if key not in proofs:
+            # A fixed salt per image: the same image has the same commitment whoever proves it.
+            proofs[key] = prover.prove_image(images[sample], str(account.address), salt=7_000_000 + sample)
+        return proofs[key]
+
+    return _prove
+
+
+@pytest.fixture(scope="module")
+def deployments(tmp_path_factory):
+    """Where the tests' deployment records go (never the repository's deployments/)."""
+    return tmp_path_factory.mktemp("deployments")
+
+
+@pytest.fixture(scope="module")
+def deployed(owner, deployments):
+    """A verifier and a registry with the default model registered, through the Python client."""
+    return client.deploy(owner, directory=deployments)
+
+
+@pytest.fixture(scope="module")
+def registry(deployed):
+    return deployed[0]
+
+
+@pytest.fixture(scope="module")
+def deployment(deployed) -> client.Deployment:
+    return deployed[1]
+
+
+@pytest.fixture(scope="module")
+def verifier(project, deployment):
+    return project.get_contract(client.verifier_contract()).at(deployment.verifier)
