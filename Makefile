@@ -9,7 +9,7 @@ SOLC := .solc/solc-v$(SOLC_VERSION)
 export SOLCX_BINARY_PATH := $(CURDIR)/.solc
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo test lint build-circuit check-artifacts bench clean
 
 ## setup: virtualenv + pip install -e, npm ci, anvil on PATH, the offline solc (idempotent)
 setup: $(VENV)/.installed node_modules/.installed $(SOLC) $(VENV)/bin/anvil
@@ -34,16 +34,31 @@ $(SOLC): tools/solc-shim.js node_modules/.installed
 $(VENV)/bin/anvil: node_modules/.installed $(VENV)/.installed
 	ln -sf "$(CURDIR)/node_modules/.bin/anvil" $@
 
-## demo: the main job, end to end
+## demo: the main job on a local anvil: deploy, prove a held-out digit, submit it, show the record
 demo: setup
+	tools/demo.sh
+
+## test: the whole suite on Ape's default local provider, then the chain tests on anvil and on a fork
+test: setup
+	ruff check zkproof scripts tests
+	ape test -q
+	tools/chain-tests.sh
+
+## build-circuit: regenerate the circuit and its artifacts (reuses the cached local ceremony)
+build-circuit: setup
+	ape run build_circuit
+
+## check-artifacts: the committed artifacts belong to the circuit source (snarkjs zkey verify; opt-in, slow)
+check-artifacts: setup
+	ape run build_circuit --check
+
+## bench: constraints, witness / prove / verify times, accuracy
+bench: setup
+	$(PY) -m zkproof bench
 	$(PY) -m zkproof evaluate
 
-## test: the whole test suite
-test: setup
-	$(PY) -m pytest -q
-
 lint: setup
-	$(VENV)/bin/ruff check zkproof scripts tests
+	ruff check zkproof scripts tests
 
 clean:
 	rm -rf .build build .solc

@@ -20,5 +20,4 @@ def cli(submitter: str | None, digit: int | None, model_id: int | None) -> None:
     for entry in entries:
         click.echo(f"{entry.block:>7}  {entry.digit:>5}  {entry.model_id:>5}  {entry.submitter:<42}  "
                    f"{entry.commitment:#066x}")
-    counts = {d: sum(1 for e in entries if e.digit == d) for d in range(10)}
-    click.echo("per digit: " + "  ".join(f"{d}:{n}" for d, n in counts.items()))
+    click.echo("per digit: " + "  ".join(f"{d}:{n}" for d, n in client.tally(entries).items()))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import Counter
 from dataclasses import asdict, dataclass
 from functools import cache
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
     from zkproof.prover import Proof
 
-DEPLOYMENTS = ROOT / "deployments"
+DEPLOYMENTS = Path(os.environ.get("ZKMNIST_DEPLOYMENTS", ROOT / "deployments"))
 DEFAULT_MODEL_ID = 1
 REGISTRY_CONTRACT = "DigitRegistry"
 DIGITS = range(10)
@@ -174,10 +175,13 @@ def connect_or_deploy(
     model_id: int = DEFAULT_MODEL_ID,
     directory: Path = DEPLOYMENTS,
 ) -> tuple[ContractInstance, Deployment]:
-    """The recorded registry of the connected network if it is live, else a fresh deployment by `owner`."""
+    """The recorded registry of the connected network if it is live; on a development chain (local or a fork)
+    without one, a fresh deployment by `owner`. Elsewhere a missing record is an error: deploy on purpose."""
     try:
         return connect(directory)
     except RegistryError:
+        if not ape.networks.provider.network.is_dev:
+            raise
         return deploy(owner, model=model, model_id=model_id, directory=directory)
 
 
@@ -243,7 +247,12 @@ def classifications(
     return [entry for entry in found if digit is None or entry.digit == digit]
 
 
+def tally(entries: list[Classification]) -> dict[int, int]:
+    """How many of `entries` there are for each digit 0..9."""
+    counts = Counter(entry.digit for entry in entries)
+    return {digit: counts[digit] for digit in DIGITS}
+
+
 def counts_per_digit(registry: ContractInstance, **filters: Any) -> dict[int, int]:
     """How many classifications were recorded for each digit 0..9 (filters as in `classifications`)."""
-    counts = Counter(entry.digit for entry in classifications(registry, **filters))
-    return {digit: counts[digit] for digit in DIGITS}
+    return tally(classifications(registry, **filters))
