@@ -9,10 +9,11 @@ SOLC := .solc/solc-v$(SOLC_VERSION)
 export SOLCX_BINARY_PATH := $(CURDIR)/.solc
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: setup demo test lint build-circuit check-artifacts bench clean
+.PHONY: setup demo test lint build-circuit check-artifacts bench clean web setup-web test-web
 
-## setup: virtualenv + pip install -e, npm ci, anvil on PATH, the offline solc (idempotent)
+## setup: virtualenv + pip install -e, npm ci, anvil on PATH, the offline solc, contracts compiled (idempotent)
 setup: $(VENV)/.installed node_modules/.installed $(SOLC) $(VENV)/bin/anvil
+	ape compile
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,6 +57,23 @@ check-artifacts: setup
 bench: setup
 	$(PY) -m zkproof bench
 	$(PY) -m zkproof evaluate
+
+## web: the web demo on localhost (its own anvil, the registry deployed, the config generated); prints the URL
+web: setup
+	tools/web.sh
+
+## setup-web: Debian's Chromium (apt-get, if /usr/bin/chromium is missing) and Playwright (extra `web`)
+setup-web: setup $(VENV)/.installed-web
+	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
+
+$(VENV)/.installed-web: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,web]'
+	touch $@
+
+## test-web: the web demo end to end in headless Chromium, on an anvil (draw, classify, prove, submit, faults)
+test-web: setup-web
+	ruff check tools/web_config.py tools/web_server.py tests/test_web.py
+	ZKMNIST_WEB_TEST=1 ape test tests/test_web.py --network ethereum:local:foundry -q
 
 lint: setup
 	ruff check zkproof scripts tests

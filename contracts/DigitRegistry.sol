@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
-import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
-
+import {TwoStepOwnable} from "./access/TwoStepOwnable.sol";
 import {IDigitRegistry, IGroth16Verifier} from "./interfaces/IDigitRegistry.sol";
 
 /// @title DigitRegistry
@@ -15,7 +13,7 @@ import {IDigitRegistry, IGroth16Verifier} from "./interfaces/IDigitRegistry.sol"
 ///      `binding = digit << 160 | msg.sender`, so a copy of a pending proof sent by another account (front-running)
 ///      or claiming another digit fails verification. A commitment is recorded once, in a single storage slot;
 ///      nothing else is written. Counts and lists are read off-chain from `ClassificationRecorded` events.
-contract DigitRegistry is IDigitRegistry, Ownable2Step {
+contract DigitRegistry is IDigitRegistry, TwoStepOwnable {
     /// @notice The order of the BN254 scalar field; every public signal of the circuit is below it.
     uint256 public constant SNARK_SCALAR_FIELD =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
@@ -30,7 +28,7 @@ contract DigitRegistry is IDigitRegistry, Ownable2Step {
 
     /// @notice Creates an empty registry.
     /// @param initialOwner The account allowed to register and deactivate models.
-    constructor(address initialOwner) Ownable(initialOwner) {}
+    constructor(address initialOwner) TwoStepOwnable(initialOwner) {}
 
     /// @inheritdoc IDigitRegistry
     function registerModel(uint32 modelId, address verifier, bytes32 onnxSha256, string calldata name)

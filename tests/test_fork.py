@@ -10,14 +10,14 @@ import pytest
 from zkproof import registry as client
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def only_on_the_fork(networks):
     if networks.provider.network.name != "upstream-fork":
         pytest.skip("runs only on ethereum:upstream-fork:foundry (see `make test`)")
 
 
 @pytest.fixture(scope="module")
-def upstream(project):
+def upstream(only_on_the_fork, project):
     """The deployment made upstream before the fork, and its registry as seen in the fork."""
     deployment = client.Deployment.load("ethereum", "upstream")
     registry = project.get_contract(client.REGISTRY_CONTRACT).at(deployment.registry)

@@ -100,8 +100,8 @@ class Classification:
 
 @cache
 def _project() -> ProjectManager:
-    """This repository's Ape project, wherever the caller's working directory is."""
-    return ape.Project(ROOT)
+    """This repository's Ape project, wherever the caller's working directory is (Ape's own when run from it)."""
+    return ape.project if ape.project.path == ROOT else ape.Project(ROOT)
 
 
 def file_sha256(path: Path) -> bytes:
