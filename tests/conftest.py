@@ -16,6 +16,20 @@ SAMPLE_LABELS = (3, 7, 1)
 
 
 @pytest.fixture(scope="session")
+def network():
+    """The committed integer network."""
+    from zkproof import quantize
+
+    return quantize.load()
+
+
+@pytest.fixture(scope="session")
+def held_out():
+    """The 2,000 held-out digits."""
+    return data.load_split().held_out
+
+
+@pytest.fixture(scope="session")
 def owner(accounts):
     """Deploys and owns the registry."""
     return accounts[0]

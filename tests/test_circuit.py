@@ -16,16 +16,6 @@ MALLORY = 0x000000000000000000000000000000000BADBAD0
 
 
 @pytest.fixture(scope="module")
-def network():
-    return quantize.load()
-
-
-@pytest.fixture(scope="module")
-def held_out():
-    return load_split().held_out
-
-
-@pytest.fixture(scope="module")
 def compiled():
     """The circuit source compiled afresh (r1cs and sym are not committed), into build/test/."""
     source = circuit.circuit_path(DEFAULT_MODEL)

@@ -7,6 +7,8 @@ import pytest
 
 from zkproof import data
 
+ROOT_DIGITS = data.DIGITS_DIR
+
 
 def test_all_digits_load_as_uint8_images():
     dataset = data.load_all()
@@ -35,26 +37,25 @@ def test_split_is_deterministic_and_seeded():
     assert len(first[0]) + len(first[1]) == len(labels)
 
 
-def test_changed_digits_are_refused(tmp_path, monkeypatch):
+@pytest.fixture
+def digits_dir(tmp_path, monkeypatch):
+    """Point the loader at an empty folder of our own (and forget what it loaded before and after)."""
+    monkeypatch.setattr(data, "DIGITS_DIR", tmp_path)
+    data.load_all.cache_clear()
+    yield tmp_path
+    data.load_all.cache_clear()
+
+
+def test_changed_digits_are_refused(digits_dir):
     for digit in range(10):
-        source = json.loads((data.DIGITS_DIR / f"{digit}.json").read_text())
+        source = json.loads((ROOT_DIGITS / f"{digit}.json").read_text())
         if digit == 3:
             source["data"][400] = 0.5 if source["data"][400] != 0.5 else 0.25
-        (tmp_path / f"{digit}.json").write_text(json.dumps(source))
-    monkeypatch.setattr(data, "DIGITS_DIR", tmp_path)
-    data.load_all.cache_clear()
-    try:
-        with pytest.raises(data.DataError, match="changed"):
-            data.load_all()
-    finally:
-        data.load_all.cache_clear()
+        (digits_dir / f"{digit}.json").write_text(json.dumps(source))
+    with pytest.raises(data.DataError, match="changed"):
+        data.load_all()
 
 
-def test_missing_package_says_how_to_install(tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "DIGITS_DIR", tmp_path)
-    data.load_all.cache_clear()
-    try:
-        with pytest.raises(data.DataError, match="make setup"):
-            data.load_all()
-    finally:
-        data.load_all.cache_clear()
+def test_missing_package_says_how_to_install(digits_dir):
+    with pytest.raises(data.DataError, match="make setup"):
+        data.load_all()

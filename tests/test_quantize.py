@@ -4,18 +4,7 @@ import numpy as np
 import pytest
 
 from zkproof import quantize
-from zkproof.data import load_split
 from zkproof.model import float_predict, float_scores
-
-
-@pytest.fixture(scope="module")
-def network():
-    return quantize.load()
-
-
-@pytest.fixture(scope="module")
-def held_out():
-    return load_split().held_out
 
 
 def test_twin_agrees_with_onnxruntime_on_held_out_digits(network, held_out):
