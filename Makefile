@@ -32,7 +32,7 @@ $(SOLC): tools/solc-shim.js node_modules/.installed
 	chmod +x $@
 
 # anvil from the npm package, on the virtualenv's PATH so ape-foundry finds it.
-$(VENV)/bin/anvil: node_modules/.installed $(VENV)/.installed
+$(VENV)/bin/anvil: | node_modules/.installed $(VENV)/.installed
 	ln -sf "$(CURDIR)/node_modules/.bin/anvil" $@
 
 ## demo: the main job on a local anvil: deploy, prove a held-out digit, submit it, show the record

@@ -99,7 +99,7 @@ class Classification:
 
 
 @cache
-def _project() -> ProjectManager:
+def ape_project() -> ProjectManager:
     """This repository's Ape project, wherever the caller's working directory is (Ape's own when run from it)."""
     return ape.project if ape.project.path == ROOT else ape.Project(ROOT)
 
@@ -130,7 +130,7 @@ def deploy(
 
     The deployment record is written under `directory` (skipped when it is None) and returned.
     """
-    project = _project()
+    project = ape_project()
     verifier = owner.deploy(project.get_contract(verifier_contract(model)))
     registry = owner.deploy(project.get_contract(REGISTRY_CONTRACT), owner.address)
     digest = file_sha256(onnx_path(model))
@@ -162,7 +162,7 @@ def connect(directory: Path = DEPLOYMENTS) -> tuple[ContractInstance, Deployment
         raise RegistryError(f"record is for chain {deployment.chain_id}, connected to chain {chain_id}")
     if not ape.chain.provider.get_code(deployment.registry):
         raise RegistryError(f"no contract at {deployment.registry}: the record is stale (chain was reset?)")
-    registry = _project().get_contract(REGISTRY_CONTRACT).at(deployment.registry)
+    registry = ape_project().get_contract(REGISTRY_CONTRACT).at(deployment.registry)
     if registry.modelOf(deployment.model_id).verifier != deployment.verifier:
         raise RegistryError(f"registry {deployment.registry} does not hold model #{deployment.model_id}: stale record")
     return registry, deployment

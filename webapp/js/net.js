@@ -1,0 +1,120 @@
+// The integer twin of the network (zkproof/quantize.py) in BigInt: the same layers from
+// models/<model>.quant.json, the same exact arithmetic as the circuit, the same argmax (ties → lowest index).
+// A tensor is {data: BigInt[], shape: [C, H, W] or [N]}, row-major like numpy.
+
+/** Load the integer network; weights are flattened to BigInt arrays once. */
+export async function loadNetwork(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`cannot load the network ${url}: HTTP ${response.status}`);
+  const doc = await response.json();
+  const unknown = doc.layers.find((layer) => !(layer.op in STEPS));
+  if (unknown) throw new Error(`layer ${unknown.name}: op ${unknown.op} is not supported here`);
+  const layers = doc.layers.map((layer) => ({
+    ...layer,
+    weight: layer.weight && layer.weight.flat(Infinity).map(BigInt),
+    weightShape: layer.weight && shapeOf(layer.weight),
+    bias: layer.bias && layer.bias.map(BigInt),
+  }));
+  return { model: doc.model, inputShape: doc.input_shape, layers };
+}
+
+function shapeOf(nested) {
+  const shape = [];
+  for (let x = nested; Array.isArray(x); x = x[0]) shape.push(x.length);
+  return shape;
+}
+
+/** Integer scores (BigInt[]) for 784 pixels 0..255, row-major. */
+export function forward(network, pixels) {
+  if (pixels.length !== network.inputShape.reduce((a, b) => a * b)) throw new Error("wrong number of pixels");
+  let x = { data: Array.from(pixels, (p) => BigInt(p)), shape: network.inputShape };
+  for (const layer of network.layers) x = STEPS[layer.op](layer, x);
+  return x.data;
+}
+
+/** Index of the highest score; ties go to the lowest index, as in the circuit. */
+export function argmax(scores) {
+  let best = 0;
+  for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
+  return best;
+}
+
+export function classify(network, pixels) {
+  const scores = forward(network, pixels);
+  return { digit: argmax(scores), scores };
+}
+
+const STEPS = {
+  conv(layer, { data, shape: [channels, height, width] }) {
+    // Cross-correlation with zero padding, weight (O, C, K, K), plus a bias per output channel.
+    const [outChannels, , k] = layer.weightShape;
+    const { stride, pad } = layer;
+    const outH = Math.floor((height + 2 * pad - k) / stride) + 1;
+    const outW = Math.floor((width + 2 * pad - k) / stride) + 1;
+    const out = new Array(outChannels * outH * outW);
+    for (let o = 0; o < outChannels; o++) {
+      for (let y = 0; y < outH; y++) {
+        for (let x = 0; x < outW; x++) {
+          let sum = layer.bias[o];
+          for (let c = 0; c < channels; c++) {
+            for (let ky = 0; ky < k; ky++) {
+              const iy = y * stride + ky - pad;
+              if (iy < 0 || iy >= height) continue;
+              for (let kx = 0; kx < k; kx++) {
+                const ix = x * stride + kx - pad;
+                if (ix < 0 || ix >= width) continue;
+                sum += data[(c * height + iy) * width + ix] * layer.weight[((o * channels + c) * k + ky) * k + kx];
+              }
+            }
+          }
+          out[(o * outH + y) * outW + x] = sum;
+        }
+      }
+    }
+    return { data: out, shape: [outChannels, outH, outW] };
+  },
+
+  sumpool(layer, { data, shape: [channels, height, width] }) {
+    const { kernel: k, stride } = layer;
+    const outH = Math.floor((height - k) / stride) + 1;
+    const outW = Math.floor((width - k) / stride) + 1;
+    const out = [];
+    for (let c = 0; c < channels; c++) {
+      for (let y = 0; y < outH; y++) {
+        for (let x = 0; x < outW; x++) {
+          let sum = 0n;
+          for (let dy = 0; dy < k; dy++) {
+            for (let dx = 0; dx < k; dx++) sum += data[(c * height + y * stride + dy) * width + x * stride + dx];
+          }
+          out.push(sum);
+        }
+      }
+    }
+    return { data: out, shape: [channels, outH, outW] };
+  },
+
+  dense(layer, { data }) {
+    const [outputs, inputs] = layer.weightShape;
+    const out = new Array(outputs);
+    for (let j = 0; j < outputs; j++) {
+      let sum = layer.bias[j];
+      for (let i = 0; i < inputs; i++) sum += layer.weight[j * inputs + i] * data[i];
+      out[j] = sum;
+    }
+    return { data: out, shape: [outputs] };
+  },
+
+  square: (layer, { data, shape }) => ({ data: data.map((v) => v * v), shape }),
+  relu: (layer, { data, shape }) => ({ data: data.map((v) => (v > 0n ? v : 0n)), shape }),
+  flatten: (layer, { data }) => ({ data, shape: [data.length] }),
+};
+
+/** Softmax of the float network's logits (integer score / final scale), for display only. */
+export function probabilities(network, scores) {
+  const scale = network.layers[network.layers.length - 1].scale;
+  const logits = scores.map((s) => Number(s) / scale);
+  const top = Math.max(...logits);
+  const exps = logits.map((l) => Math.exp(l - top));
+  const total = exps.reduce((a, b) => a + b, 0);
+  return exps.map((e) => e / total);
+}

@@ -1,0 +1,94 @@
+// A drawing → a 28×28 MNIST-style digit, the same idea as zkproof/preprocess.py: white ink on black,
+// cropped to the ink, fitted into a 20×20 box (area-averaging resize), scaled so the brightest pixel is 255,
+// centred in 28×28, then shifted so its centre of mass is the image centre.
+
+export const SIDE = 28;
+const BOX = 20;
+const INK_THRESHOLD = 30; // a pixel with more ink than this counts (as in Python)
+
+/** Ink (0..255 per pixel, Float64Array) of dark strokes on a light canvas, from its ImageData. */
+export function inkOf(imageData) {
+  const { data, width, height } = imageData;
+  const ink = new Float64Array(width * height);
+  for (let i = 0; i < ink.length; i++) {
+    const gray = (data[4 * i] + data[4 * i + 1] + data[4 * i + 2]) / 3;
+    ink[i] = 255 - gray;
+  }
+  return ink;
+}
+
+/** 784 ints 0..255 (row-major), or null when there is no ink. */
+export function toMnist(ink, width, height) {
+  let top = height, bottom = -1, left = width, right = -1;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (ink[y * width + x] > INK_THRESHOLD) {
+        top = Math.min(top, y); bottom = Math.max(bottom, y);
+        left = Math.min(left, x); right = Math.max(right, x);
+      }
+    }
+  }
+  if (bottom < 0) return null;
+  const cropW = right - left + 1, cropH = bottom - top + 1;
+  const scale = BOX / Math.max(cropW, cropH);
+  const outW = Math.max(1, Math.round(cropW * scale)), outH = Math.max(1, Math.round(cropH * scale));
+  const small = resize(ink, width, left, top, cropW, cropH, outW, outH);
+
+  const peak = Math.max(1, ...small);
+  const canvas = new Float64Array(SIDE * SIDE);
+  const offY = Math.floor((SIDE - outH) / 2), offX = Math.floor((SIDE - outW) / 2);
+  for (let y = 0; y < outH; y++) {
+    for (let x = 0; x < outW; x++) {
+      canvas[(offY + y) * SIDE + offX + x] = Math.min(255, (small[y * outW + x] * 255) / peak);
+    }
+  }
+  return Array.from(centreByMass(canvas), (v) => Math.min(255, Math.max(0, Math.round(v))));
+}
+
+/** Area-averaging resize of the crop (left, top, w, h) of `src` (row stride `stride`) to outW × outH. */
+function resize(src, stride, left, top, w, h, outW, outH) {
+  const cols = taps(w, outW), rows = taps(h, outH);
+  const out = new Float64Array(outW * outH);
+  for (let y = 0; y < outH; y++) {
+    for (let x = 0; x < outW; x++) {
+      let sum = 0;
+      for (const [sy, wy] of rows[y]) {
+        for (const [sx, wx] of cols[x]) sum += src[(top + sy) * stride + left + sx] * wy * wx;
+      }
+      out[y * outW + x] = sum;
+    }
+  }
+  return out;
+}
+
+/** For each of dstLen output cells, the source cells it covers and their weights (summing to 1). */
+function taps(srcLen, dstLen) {
+  const step = srcLen / dstLen;
+  return Array.from({ length: dstLen }, (_, d) => {
+    const start = d * step, end = start + step, cell = [];
+    for (let s = Math.floor(start); s < Math.min(Math.ceil(end), srcLen); s++) {
+      const overlap = Math.min(end, s + 1) - Math.max(start, s);
+      if (overlap > 0) cell.push([s, overlap / step]);
+    }
+    return cell;
+  });
+}
+
+function centreByMass(canvas) {
+  let total = 0, sumY = 0, sumX = 0;
+  for (let y = 0; y < SIDE; y++) {
+    for (let x = 0; x < SIDE; x++) {
+      const v = canvas[y * SIDE + x];
+      total += v; sumY += y * v; sumX += x * v;
+    }
+  }
+  const shiftY = Math.round((SIDE - 1) / 2 - sumY / total), shiftX = Math.round((SIDE - 1) / 2 - sumX / total);
+  const shifted = new Float64Array(SIDE * SIDE);
+  for (let y = 0; y < SIDE; y++) {
+    for (let x = 0; x < SIDE; x++) {
+      const sy = y - shiftY, sx = x - shiftX;
+      if (sy >= 0 && sy < SIDE && sx >= 0 && sx < SIDE) shifted[y * SIDE + x] = canvas[sy * SIDE + sx];
+    }
+  }
+  return shifted;
+}
