@@ -64,11 +64,13 @@ class Proof:
         return b"".join(w.to_bytes(32, "big") for w in words)
 
     def to_json(self) -> str:
+        """JSON with field elements as decimal strings (they exceed JavaScript's safe integers)."""
+        def decimal(value):
+            return [decimal(v) for v in value] if isinstance(value, (list, tuple)) else str(value)
+
         data = asdict(self)
-        for key in ("commitment", "binding"):
-            data[key] = str(data[key])
-        data["a"], data["b"], data["c"] = ([str(v) for v in data["a"]], [[str(v) for v in row] for row in data["b"]],
-                                           [str(v) for v in data["c"]])
+        for key in ("commitment", "binding", "a", "b", "c"):
+            data[key] = decimal(data[key])
         return json.dumps(data, indent=1)
 
     @classmethod
