@@ -72,7 +72,7 @@ $(VENV)/.installed-web: pyproject.toml $(VENV)/.installed
 
 ## test-web: the web demo end to end in headless Chromium, on an anvil (draw, classify, prove, submit, faults)
 test-web: setup-web
-	ruff check tools/web_config.py tools/web_server.py tests/test_web.py
+	ruff check zkproof/web_config.py tools/web_server.py tests/test_web.py
 	ZKMNIST_WEB_TEST=1 ape test tests/test_web.py --network ethereum:local:foundry -q
 
 lint: setup

@@ -7,8 +7,8 @@ import pytest
 from circuit_tools import r1cs_satisfied, tampered, wire_ids
 
 from zkproof import build, circuit, prover, quantize
-from zkproof.ceremony import file_sha256
 from zkproof.data import load_split
+from zkproof.digest import file_sha256
 from zkproof.paths import BUILD, DEFAULT_MODEL
 
 ALICE = 0x00000000000000000000000000000000000A11CE

@@ -17,10 +17,6 @@ SUBMIT_GAS_BUDGET = 252_000
 MODEL = client.DEFAULT_MODEL_ID
 
 
-def _words(proof) -> list[int]:
-    return client.proof_words(proof)
-
-
 # --- the happy path -------------------------------------------------------------------------------------------
 
 
@@ -104,7 +100,7 @@ def test_front_running_copy_of_the_proof_reverts(registry, prove, alice, bob):
     proof = prove(0, alice)
     # Bob copies Alice's pending transaction: the registry binds the proof to msg.sender, so it fails.
     with ape.reverts(registry.InvalidProof):
-        registry.submit(MODEL, proof.digit, proof.commitment, _words(proof), sender=bob)
+        registry.submit(MODEL, proof.digit, proof.commitment, client.proof_words(proof), sender=bob)
     # The client refuses before sending.
     with pytest.raises(client.RegistryError, match="bound to"):
         client.submit(registry, proof, bob)
@@ -117,7 +113,7 @@ def test_claiming_another_digit_reverts(registry, prove, alice):
     proof = prove(0, alice)
     for other in (d for d in range(10) if d != proof.digit):
         with ape.reverts(registry.InvalidProof):
-            registry.submit(MODEL, other, proof.commitment, _words(proof), sender=alice)
+            registry.submit(MODEL, other, proof.commitment, client.proof_words(proof), sender=alice)
     assert client.record_of(registry, proof.commitment) is None
 
 
@@ -132,8 +128,8 @@ def test_claiming_another_digit_reverts(registry, prove, alice):
 )
 def test_tampered_proof_reverts(registry, prove, alice, tamper):
     proof = prove(0, alice)
-    words = tamper(_words(proof))
-    assert words != _words(proof)
+    words = tamper(client.proof_words(proof))
+    assert words != client.proof_words(proof)
     with ape.reverts(registry.InvalidProof):
         registry.submit(MODEL, proof.digit, proof.commitment, words, sender=alice)
 
@@ -141,14 +137,14 @@ def test_tampered_proof_reverts(registry, prove, alice, tamper):
 def test_tampered_commitment_reverts(registry, prove, alice):
     proof = prove(0, alice)
     with ape.reverts(registry.InvalidProof):
-        registry.submit(MODEL, proof.digit, proof.commitment + 1, _words(proof), sender=alice)
+        registry.submit(MODEL, proof.digit, proof.commitment + 1, client.proof_words(proof), sender=alice)
 
 
 def test_commitment_outside_the_field_reverts(registry, prove, alice):
     proof = prove(0, alice)
     for commitment in (SNARK_SCALAR_FIELD, proof.commitment + SNARK_SCALAR_FIELD, 2**256 - 1):
         with ape.reverts(registry.CommitmentOutOfField, commitment=commitment):
-            registry.submit(MODEL, proof.digit, commitment, _words(proof), sender=alice)
+            registry.submit(MODEL, proof.digit, commitment, client.proof_words(proof), sender=alice)
     assert registry.SNARK_SCALAR_FIELD() == SNARK_SCALAR_FIELD
 
 
@@ -156,14 +152,14 @@ def test_digit_out_of_range_reverts(registry, prove, alice):
     proof = prove(0, alice)
     for digit in (10, 11, 255):
         with ape.reverts(registry.DigitOutOfRange, digit=digit):
-            registry.submit(MODEL, digit, proof.commitment, _words(proof), sender=alice)
+            registry.submit(MODEL, digit, proof.commitment, client.proof_words(proof), sender=alice)
 
 
 def test_unknown_model_reverts(registry, prove, alice):
     proof = prove(0, alice)
     for model_id in (0, 2, 2**32 - 1):
         with ape.reverts(registry.UnknownModel, modelId=model_id):
-            registry.submit(model_id, proof.digit, proof.commitment, _words(proof), sender=alice)
+            registry.submit(model_id, proof.digit, proof.commitment, client.proof_words(proof), sender=alice)
 
 
 def test_inactive_model_reverts_and_keeps_its_records(registry, prove, owner, alice, bob):
@@ -183,7 +179,7 @@ def test_inactive_model_reverts_and_keeps_its_records(registry, prove, owner, al
 
 def test_checks_come_in_the_documented_order(registry, prove, owner, alice):
     proof = prove(0, alice)
-    words = _words(proof)
+    words = client.proof_words(proof)
     # Unknown model before anything else, then inactive, then digit, then field, then replay, then the proof.
     with ape.reverts(registry.UnknownModel):
         registry.submit(7, 10, SNARK_SCALAR_FIELD, words, sender=alice)

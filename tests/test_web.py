@@ -1,7 +1,7 @@
 """The web demo end to end in a real browser (Debian's Chromium, driven by Playwright), on an anvil.
 
 `make test-web` runs `ape test tests/test_web.py --network ethereum:local:foundry`: the registry is deployed by the
-shared fixtures, the page is served by tools/web_server.py with a config from tools/web_config.py, and everything
+shared fixtures, the page is served by tools/web_server.py with a config from zkproof/web_config.py, and everything
 the page claims is checked from Python (the digit against `quantize.predict`, the record with `record_of`).
 Elsewhere (e.g. `ape test` on Ape's in-process chain, which the browser cannot reach) the module is skipped;
 with ZKMNIST_WEB_TEST=1 (set by `make test-web`) a missing browser or Playwright fails instead.
@@ -9,7 +9,6 @@ with ZKMNIST_WEB_TEST=1 (set by `make test-web`) a missing browser or Playwright
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import socket
 import subprocess
@@ -20,7 +19,7 @@ import ape
 import numpy as np
 import pytest
 
-from zkproof import quantize
+from zkproof import quantize, web_config
 from zkproof import registry as client
 from zkproof.data import load_split
 from zkproof.paths import BUILD, ROOT
@@ -41,13 +40,6 @@ def _unavailable(reason: str):
     pytest.skip(reason)
 
 
-def _tool(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def rpc_url() -> str:
     provider = ape.chain.provider
@@ -60,7 +52,7 @@ def rpc_url() -> str:
 @pytest.fixture(scope="module")
 def site(rpc_url, deployment, tmp_path_factory):
     """The page's data for the test registry, served on a free port; yields the URL."""
-    data = _tool("web_config").write(tmp_path_factory.mktemp("web"), deployment, rpc_url)
+    data = web_config.write(tmp_path_factory.mktemp("web"), deployment, rpc_url)
     command = [sys.executable, str(ROOT / "tools" / "web_server.py"), "--data", str(data), "--port", "0"]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     url = server.stdout.readline().strip()

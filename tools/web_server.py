@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
     if not (args.data / "config.json").is_file():
-        parser.error(f"{args.data}/config.json not found: run tools/web_config.py first (or `make web`)")
+        parser.error(f"{args.data}/config.json not found: run `python -m zkproof.web_config` first (or `make web`)")
     serve(args.data, args.port, quiet=not args.verbose)
     return 0
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from zkproof import ceremony, circuit, quantize
 from zkproof.ceremony import Log
+from zkproof.digest import file_sha256
 from zkproof.paths import ARTIFACTS, BUILD, CIRCUITS, CONTRACTS, NODE_MODULES, ROOT
 
 CIRCOM = NODE_MODULES / ".bin" / "circom2"
@@ -57,14 +58,16 @@ def verifier_path(model: str) -> Path:
     return CONTRACTS / "verifiers" / f"{circuit.template_name(model)}Verifier.sol"
 
 
-def _reusable_key(model: str, r1cs_sha256: str, ptau: Path | None) -> bool:
-    """The committed zkey still belongs to this r1cs (and ceremony), so a new one is not needed."""
+def _previous_manifest(model: str) -> dict | None:
     path = artifact_dir(model) / "manifest.json"
-    if not path.is_file() or not (artifact_dir(model) / f"{model}.zkey").is_file():
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def _key_still_valid(previous: dict | None, zkey: Path, r1cs_sha256: str, ptau: Path | None) -> bool:
+    """The committed zkey still belongs to this r1cs (and ceremony), so a new one is not needed."""
+    if previous is None or not zkey.is_file() or previous["r1cs_sha256"] != r1cs_sha256:
         return False
-    previous = json.loads(path.read_text())
-    same_ceremony = ptau is None or previous["ptau"]["sha256"] == ceremony.file_sha256(ptau)
-    return previous["r1cs_sha256"] == r1cs_sha256 and same_ceremony
+    return ptau is None or previous["ptau"]["sha256"] == file_sha256(ptau)
 
 
 def build(model: str, ptau: Path | None = None, force: bool = False, log: Log = print) -> dict:
@@ -77,14 +80,14 @@ def build(model: str, ptau: Path | None = None, force: bool = False, log: Log = 
     source = circuit.write_circuit(network)
     log(f"wrote {source.relative_to(ROOT)}")
     compiled = compile_circuit(source, BUILD / model, log)
-    r1cs_sha256 = ceremony.file_sha256(compiled.r1cs)
+    r1cs_sha256 = file_sha256(compiled.r1cs)
     out = artifact_dir(model)
     out.mkdir(parents=True, exist_ok=True)
     zkey = out / f"{model}.zkey"
-    previous_ptau = json.loads((out / "manifest.json").read_text())["ptau"] if (out / "manifest.json").exists() else {}
-    if not force and _reusable_key(model, r1cs_sha256, ptau):
+    previous = _previous_manifest(model)
+    if not force and _key_still_valid(previous, zkey, r1cs_sha256, ptau):
         log("r1cs unchanged: keeping the committed zkey, verification key and verifier")
-        ptau_record = previous_ptau
+        ptau_record = previous["ptau"]
     else:
         power = ceremony.power_for(compiled.constraints, PUBLIC_SIGNALS)
         ptau_file = ceremony.verified_ptau(ptau, log) if ptau else ceremony.local_ptau(power, log)
@@ -92,16 +95,16 @@ def build(model: str, ptau: Path | None = None, force: bool = False, log: Log = 
         ceremony.export_verifier(zkey, out / "verification_key.json", verifier_path(model),
                                  f"{circuit.template_name(model)}Verifier", log)
         ptau_record = {"power": power, "source": str(ptau) if ptau else "local (development only)",
-                       "sha256": ceremony.file_sha256(ptau_file)}
+                       "sha256": file_sha256(ptau_file)}
     shutil.copyfile(compiled.wasm, out / f"{model}.wasm")
     manifest = {
         "model": model,
         "constraints": compiled.constraints,
         "ptau": ptau_record,
-        "circuit_sha256": ceremony.file_sha256(source),
+        "circuit_sha256": file_sha256(source),
         "r1cs_sha256": r1cs_sha256,
-        "wasm_sha256": ceremony.file_sha256(out / f"{model}.wasm"),
-        "zkey_sha256": ceremony.file_sha256(zkey),
+        "wasm_sha256": file_sha256(out / f"{model}.wasm"),
+        "zkey_sha256": file_sha256(zkey),
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     log(f"wrote {out.relative_to(ROOT)}/ and {verifier_path(model).relative_to(ROOT)}")
@@ -125,10 +128,10 @@ def check(model: str, ptau: Path | None = None, log: Log = print) -> None:
     compiled = compile_circuit(source, BUILD / model, log)
     for name, path in (("r1cs", compiled.r1cs), ("wasm", artifact_dir(model) / f"{model}.wasm"),
                        ("zkey", artifact_dir(model) / f"{model}.zkey")):
-        if ceremony.file_sha256(path) != recorded[f"{name}_sha256"]:
+        if file_sha256(path) != recorded[f"{name}_sha256"]:
             raise BuildError(f"the committed {name} does not match the circuit source: rebuild")
     ptau_file = ptau or ceremony.PTAU_CACHE / f"local_{recorded['ptau']['power']}.ptau"
-    if not ptau_file.is_file() or ceremony.file_sha256(ptau_file) != recorded["ptau"]["sha256"]:
+    if not ptau_file.is_file() or file_sha256(ptau_file) != recorded["ptau"]["sha256"]:
         raise BuildError(f"the ceremony file of this zkey (sha256 {recorded['ptau']['sha256'][:16]}…) is not here: "
                          "pass it with --ptau")
     ceremony.snarkjs("zkey", "verify", compiled.r1cs, ptau_file, artifact_dir(model) / f"{model}.zkey", log=log)

@@ -6,13 +6,13 @@ ran it could forge proofs. For production, pass a public ceremony file (`--ptau 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+from zkproof.digest import file_sha256
 from zkproof.paths import BUILD, NODE_MODULES, ROOT
 
 PTAU_CACHE = BUILD / "ptau"
@@ -76,14 +76,6 @@ def local_ptau(power: int, log: Log = print) -> Path:
     for step in steps:
         step.unlink()
     return final
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def verified_ptau(path: Path, log: Log = print) -> Path:

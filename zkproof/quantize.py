@@ -13,7 +13,6 @@ actual integer weights; the circuit sizes its comparators from them.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from zkproof import graph
+from zkproof.digest import file_sha256
 from zkproof.paths import DEFAULT_MODEL, onnx_path, quantized_path
 
 PIXEL_MAX = 255
@@ -86,10 +86,6 @@ class IntNetwork:
 def signed_bits(lower: int, upper: int) -> int:
     """Bits of a two's-complement integer holding every value in [lower, upper]."""
     return max(abs(lower), abs(upper)).bit_length() + 1
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _as_ints(values: np.ndarray) -> np.ndarray:

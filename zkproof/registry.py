@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections import Counter
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import ape
 
 from zkproof.circuit import template_name
+from zkproof.digest import file_sha256 as hex_sha256
 from zkproof.paths import DEFAULT_MODEL, ROOT, onnx_path
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ def ape_project() -> ProjectManager:
 
 def file_sha256(path: Path) -> bytes:
     """The sha256 digest of a file (32 bytes), as the registry stores it for a model's ONNX file."""
-    return hashlib.sha256(path.read_bytes()).digest()
+    return bytes.fromhex(hex_sha256(path))
 
 
 def verifier_contract(model: str = DEFAULT_MODEL) -> str:

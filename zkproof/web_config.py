@@ -1,6 +1,6 @@
 """Generate the web demo's data: config.json (chain, registry, selectors) and samples.json (held-out digits).
 
-    APE_FOUNDRY_HOST=http://127.0.0.1:8545 python tools/web_config.py --out build/web
+    APE_FOUNDRY_HOST=http://127.0.0.1:8545 python -m zkproof.web_config --out build/web
 
 Connects to the anvil at APE_FOUNDRY_HOST through Ape (ethereum:local:foundry), uses the registry of the
 deployment record if it is live there and deploys one from TEST::0 otherwise (`registry.connect_or_deploy`).
@@ -19,12 +19,9 @@ from typing import Any
 import numpy as np
 from eth_utils import keccak
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # run as a script from anywhere
-
-from zkproof import registry as client  # noqa: E402
-from zkproof.data import load_split  # noqa: E402
+from zkproof import registry as client
+from zkproof.data import load_split
+from zkproof.paths import BUILD
 
 SAMPLES_PER_DIGIT = 2
 STANDARD_ERRORS = {"Error": [("message", "string")], "Panic": [("code", "uint256")]}
@@ -92,7 +89,7 @@ def write(out: Path, deployment: client.Deployment, rpc_url: str, per_digit: int
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "build" / "web")
+    parser.add_argument("--out", type=Path, default=BUILD / "web")
     parser.add_argument("--network", default="ethereum:local:foundry")
     args = parser.parse_args(argv)
     rpc_url = os.environ.get("APE_FOUNDRY_HOST")
