@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {Statement} from "./Statement.sol";
 import {TwoStepOwnable} from "./access/TwoStepOwnable.sol";
 import {IDigitRegistry, IGroth16Verifier} from "./interfaces/IDigitRegistry.sol";
 
@@ -10,13 +11,12 @@ import {IDigitRegistry, IGroth16Verifier} from "./interfaces/IDigitRegistry.sol"
 ///         Groth16 verifier per circuit, with the sha256 of the ONNX file it was compiled from) and may
 ///         deactivate them; anyone may submit proofs.
 /// @dev Each proof is bound to its submitter: the registry itself builds the public signal
-///      `binding = digit << 160 | msg.sender`, so a copy of a pending proof sent by another account (front-running)
+///      `binding = digit << Statement.ADDRESS_BITS | msg.sender`, so a copy of a pending proof sent by another account (front-running)
 ///      or claiming another digit fails verification. A commitment is recorded once, in a single storage slot;
 ///      nothing else is written. Counts and lists are read off-chain from `ClassificationRecorded` events.
 contract DigitRegistry is IDigitRegistry, TwoStepOwnable {
     /// @notice The order of the BN254 scalar field; every public signal of the circuit is below it.
-    uint256 public constant SNARK_SCALAR_FIELD =
-        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    uint256 public constant SNARK_SCALAR_FIELD = Statement.SCALAR_FIELD;
 
     /// @dev Models by identifier.
     mapping(uint32 modelId => Model) private _models;
@@ -65,11 +65,11 @@ contract DigitRegistry is IDigitRegistry, TwoStepOwnable {
         (address verifier, bool active) = (model.verifier, model.active);
         if (verifier == address(0)) revert UnknownModel(modelId);
         if (!active) revert ModelInactive(modelId);
-        if (digit > 9) revert DigitOutOfRange(digit);
+        if (digit >= Statement.CLASSES) revert DigitOutOfRange(digit);
         if (commitment >= SNARK_SCALAR_FIELD) revert CommitmentOutOfField(commitment);
         if (_records[commitment] != 0) revert AlreadyRecorded(commitment);
 
-        uint256 binding = (uint256(digit) << 160) | uint256(uint160(msg.sender));
+        uint256 binding = (uint256(digit) << Statement.ADDRESS_BITS) | uint256(uint160(msg.sender));
         if (!_verify(verifier, proof, commitment, binding)) revert InvalidProof();
 
         _records[commitment] = _pack(digit, msg.sender, modelId, uint48(block.timestamp));

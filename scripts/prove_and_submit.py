@@ -5,12 +5,12 @@ from pathlib import Path
 
 import click
 from ape.cli import ConnectedProviderCommand, account_option
-from ape.exceptions import ContractLogicError
 
 from zkproof import prover
-from zkproof import registry as client
+from zkproof.chain import one_line_errors, warn_if_ephemeral
 from zkproof.data import load_split
 from zkproof.preprocess import ImageError, preprocess_file
+from zkproof.registry import DEPLOYMENTS, Registry
 
 
 def _pixels(image: Path | None, sample: int | None):
@@ -36,23 +36,23 @@ def _pixels(image: Path | None, sample: int | None):
 def cli(account, image: Path | None, sample: int | None, prover_name: str, as_json: bool) -> None:
     """Prove that a private image is classified as its digit and record it in the registry."""
     pixels = _pixels(image, sample)
-    registry, deployment = client.connect_or_deploy(account)
-    proof = prover.prove_image(pixels, str(account.address), prover=prover_name)
-    try:
-        receipt = client.submit(registry, proof, account, deployment.model_id)
-    except ContractLogicError as error:
-        raise click.ClickException(f"the registry refused the proof: {error.message}") from error
-    record = client.record_of(registry, proof.commitment)
+    with one_line_errors():
+        directory = None if warn_if_ephemeral() else DEPLOYMENTS
+        registry = Registry.connect_or_deploy(account, directory=directory, log=lambda line: click.echo(line, err=True))
+        proof = prover.prove_image(pixels, str(account.address), prover=prover_name)
+        receipt = registry.submit(proof, account)
+        record = registry.record_of(proof.commitment)
     result = {
         "digit": proof.digit,
         "commitment": f"{proof.commitment:#066x}",
         "tx_hash": str(receipt.txn_hash),
         "gas_used": receipt.gas_used,
-        "registry": deployment.registry,
+        "registry": registry.address,
         "submitter": str(account.address),
-        "model_id": deployment.model_id,
+        "model_id": registry.model_id,
         "recorded": record is not None and record.digit == proof.digit,
         "timestamp": record.timestamp if record else None,
+        "ephemeral": directory is None,
     }
     if as_json:
         click.echo(json.dumps(result))
@@ -61,4 +61,4 @@ def cli(account, image: Path | None, sample: int | None, prover_name: str, as_js
     click.echo(f"commitment: {result['commitment']}")
     click.echo(f"tx:         {result['tx_hash']} ({result['gas_used']:,} gas)")
     click.echo(f"record:     digit {record.digit} by {record.submitter}, model #{record.model_id}, "
-               f"at {record.timestamp} in registry {deployment.registry}")
+               f"at {record.timestamp} in registry {registry.address}")

@@ -3,21 +3,22 @@
 import click
 from ape.cli import ConnectedProviderCommand
 
-from zkproof import registry as client
+from zkproof.chain import one_line_errors
+from zkproof.registry import Registry, tally
 
 
 @click.command(cls=ConnectedProviderCommand)
 @click.option("--submitter", default=None, help="Only this submitter's records (0x address).")
 @click.option("--digit", type=click.IntRange(0, 9), default=None, help="Only this digit.")
-@click.option("--model", "model_id", type=int, default=None, help="Only this model id.")
+@click.option("--model-id", type=int, default=None, help="Only this model id.")
 def cli(submitter: str | None, digit: int | None, model_id: int | None) -> None:
     """A table of ClassificationRecorded events and the counts per digit."""
-    registry, deployment = client.connect()
-    entries = client.classifications(registry, submitter=submitter, digit=digit, model_id=model_id,
-                                     start_block=deployment.block)
-    click.echo(f"registry {deployment.registry}: {len(entries)} record(s)")
+    with one_line_errors():
+        registry = Registry.connect()
+        entries = registry.classifications(submitter=submitter, digit=digit, model_id=model_id)
+    click.echo(f"registry {registry.address}: {len(entries)} record(s)")
     click.echo(f"{'block':>7}  {'digit':>5}  {'model':>5}  {'submitter':<42}  commitment")
     for entry in entries:
         click.echo(f"{entry.block:>7}  {entry.digit:>5}  {entry.model_id:>5}  {entry.submitter:<42}  "
                    f"{entry.commitment:#066x}")
-    click.echo("per digit: " + "  ".join(f"{d}:{n}" for d, n in client.tally(entries).items()))
+    click.echo("per digit: " + "  ".join(f"{d}:{n}" for d, n in tally(entries).items()))

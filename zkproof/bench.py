@@ -11,9 +11,10 @@ from pathlib import Path
 import groth16py
 
 from zkproof import prover, quantize
-from zkproof.build import artifact_dir, manifest
+from zkproof.build import manifest
 from zkproof.data import load_split
-from zkproof.paths import DEFAULT_MODEL
+from zkproof.paths import DEFAULT_MODEL, zkey_path
+from zkproof.statement import parse_address
 
 BENCH_SUBMITTER = "0x00000000000000000000000000000000000000aa"
 
@@ -32,7 +33,7 @@ def bench(model: str = DEFAULT_MODEL, runs: int = 7) -> dict:
     """Figures for one held-out digit; each time is the median of `runs` warm runs."""
     pixels = load_split().held_out.images[0]
     digit = int(quantize.predict(quantize.load(model), pixels[None])[0])
-    inputs = prover.circuit_input(pixels, 12345, prover.parse_address(BENCH_SUBMITTER), digit)
+    inputs = prover.circuit_input(pixels, 12345, parse_address(BENCH_SUBMITTER), digit)
     key = prover.proving_key(model)
     with tempfile.TemporaryDirectory() as scratch:
         wtns = Path(scratch) / "witness.wtns"
@@ -46,7 +47,7 @@ def bench(model: str = DEFAULT_MODEL, runs: int = 7) -> dict:
         "witness_s": round(witness_s, 4),
         "prove_s": round(prove_s, 4),
         "verify_s": round(verify_s, 4),
-        "zkey_bytes": (artifact_dir(model) / f"{model}.zkey").stat().st_size,
+        "zkey_bytes": zkey_path(model).stat().st_size,
         "prover": "groth16py",
         "snarkjs_witness_and_prove_s": round(snarkjs_s, 4),
         "runs": runs,

@@ -13,10 +13,24 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from zkproof import ceremony, circuit, quantize
+from zkproof import ceremony, circuit, quantize, statement
 from zkproof.ceremony import Log
 from zkproof.digest import file_sha256
-from zkproof.paths import ARTIFACTS, BUILD, CIRCUITS, CONTRACTS, NODE_MODULES, ROOT
+from zkproof.paths import (
+    BUILD,
+    CIRCUITS,
+    NODE_MODULES,
+    ROOT,
+    STATEMENT_LIBRARY,
+    artifact_dir,
+    circuit_path,
+    manifest_path,
+    verification_key_path,
+    verifier_contract,
+    verifier_source,
+    wasm_path,
+    zkey_path,
+)
 
 CIRCOM = NODE_MODULES / ".bin" / "circom2"
 PUBLIC_SIGNALS = 2  # commitment, binding
@@ -50,16 +64,8 @@ def compile_circuit(source: Path, out: Path, log: Log = print) -> Compiled:
     return Compiled(out / f"{name}.r1cs", out / f"{name}_js" / f"{name}.wasm", constraints)
 
 
-def artifact_dir(model: str) -> Path:
-    return ARTIFACTS / model
-
-
-def verifier_path(model: str) -> Path:
-    return CONTRACTS / "verifiers" / f"{circuit.template_name(model)}Verifier.sol"
-
-
 def _previous_manifest(model: str) -> dict | None:
-    path = artifact_dir(model) / "manifest.json"
+    path = manifest_path(model)
     return json.loads(path.read_text()) if path.is_file() else None
 
 
@@ -78,12 +84,13 @@ def build(model: str, ptau: Path | None = None, force: bool = False, log: Log = 
     """
     network = quantize.load(model)
     source = circuit.write_circuit(network)
-    log(f"wrote {source.relative_to(ROOT)}")
+    STATEMENT_LIBRARY.write_text(statement.solidity_library())
+    log(f"wrote {source.relative_to(ROOT)} and {STATEMENT_LIBRARY.relative_to(ROOT)}")
     compiled = compile_circuit(source, BUILD / model, log)
     r1cs_sha256 = file_sha256(compiled.r1cs)
     out = artifact_dir(model)
     out.mkdir(parents=True, exist_ok=True)
-    zkey = out / f"{model}.zkey"
+    zkey = zkey_path(model)
     previous = _previous_manifest(model)
     if not force and _key_still_valid(previous, zkey, r1cs_sha256, ptau):
         log("r1cs unchanged: keeping the committed zkey, verification key and verifier")
@@ -92,27 +99,27 @@ def build(model: str, ptau: Path | None = None, force: bool = False, log: Log = 
         power = ceremony.power_for(compiled.constraints, PUBLIC_SIGNALS)
         ptau_file = ceremony.verified_ptau(ptau, log) if ptau else ceremony.local_ptau(power, log)
         ceremony.groth16_key(compiled.r1cs, ptau_file, zkey, log)
-        ceremony.export_verifier(zkey, out / "verification_key.json", verifier_path(model),
-                                 f"{circuit.template_name(model)}Verifier", log)
+        ceremony.export_verifier(zkey, verification_key_path(model), verifier_source(model), verifier_contract(model),
+                                 log)
         ptau_record = {"power": power, "source": str(ptau) if ptau else "local (development only)",
                        "sha256": file_sha256(ptau_file)}
-    shutil.copyfile(compiled.wasm, out / f"{model}.wasm")
+    shutil.copyfile(compiled.wasm, wasm_path(model))
     manifest = {
         "model": model,
         "constraints": compiled.constraints,
         "ptau": ptau_record,
         "circuit_sha256": file_sha256(source),
         "r1cs_sha256": r1cs_sha256,
-        "wasm_sha256": file_sha256(out / f"{model}.wasm"),
+        "wasm_sha256": file_sha256(wasm_path(model)),
         "zkey_sha256": file_sha256(zkey),
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-    log(f"wrote {out.relative_to(ROOT)}/ and {verifier_path(model).relative_to(ROOT)}")
+    manifest_path(model).write_text(json.dumps(manifest, indent=1) + "\n")
+    log(f"wrote {out.relative_to(ROOT)}/ and {verifier_source(model).relative_to(ROOT)}")
     return manifest
 
 
 def manifest(model: str) -> dict:
-    path = artifact_dir(model) / "manifest.json"
+    path = manifest_path(model)
     if not path.is_file():
         raise BuildError(f"{path} not found: run `ape run build_circuit`")
     return json.loads(path.read_text())
@@ -122,17 +129,18 @@ def check(model: str, ptau: Path | None = None, log: Log = print) -> None:
     """Confirm the committed artifacts belong to the current circuit source: recompile and compare hashes,
     then `snarkjs zkey verify` the zkey against the r1cs and the ceremony file (cached locally or `ptau`)."""
     recorded = manifest(model)
-    source = circuit.circuit_path(model)
+    source = circuit_path(model)
     if circuit.generate(quantize.load(model)) != source.read_text():
         raise BuildError(f"{source.relative_to(ROOT)} is not the circuit of the committed weights: rebuild")
+    if statement.solidity_library() != STATEMENT_LIBRARY.read_text():
+        raise BuildError(f"{STATEMENT_LIBRARY.relative_to(ROOT)} is not zkproof/statement.py's: rebuild")
     compiled = compile_circuit(source, BUILD / model, log)
-    for name, path in (("r1cs", compiled.r1cs), ("wasm", artifact_dir(model) / f"{model}.wasm"),
-                       ("zkey", artifact_dir(model) / f"{model}.zkey")):
+    for name, path in (("r1cs", compiled.r1cs), ("wasm", wasm_path(model)), ("zkey", zkey_path(model))):
         if file_sha256(path) != recorded[f"{name}_sha256"]:
             raise BuildError(f"the committed {name} does not match the circuit source: rebuild")
     ptau_file = ptau or ceremony.PTAU_CACHE / f"local_{recorded['ptau']['power']}.ptau"
     if not ptau_file.is_file() or file_sha256(ptau_file) != recorded["ptau"]["sha256"]:
         raise BuildError(f"the ceremony file of this zkey (sha256 {recorded['ptau']['sha256'][:16]}…) is not here: "
                          "pass it with --ptau")
-    ceremony.snarkjs("zkey", "verify", compiled.r1cs, ptau_file, artifact_dir(model) / f"{model}.zkey", log=log)
+    ceremony.snarkjs("zkey", "verify", compiled.r1cs, ptau_file, zkey_path(model), log=log)
     log("artifacts match the circuit source; the zkey verifies against the r1cs and the ceremony")

@@ -2,7 +2,8 @@
 
 The circuit proves: these private pixels (each in 0..255), with this private salt, hash to the
 public `commitment`, and the network classifies them as `digit`, where the public
-`binding` = digit · 2^160 + submitter and `submitter` is range-checked to 160 bits.
+`binding` = digit · 2^ADDRESS_BITS + submitter and `submitter` is range-checked to ADDRESS_BITS bits
+(`zkproof.statement`).
 Templates live in circuits/lib/; this module only instantiates and wires them.
 """
 
@@ -12,26 +13,16 @@ from pathlib import Path
 
 import numpy as np
 
-from zkproof.paths import CIRCUITS
+from zkproof.paths import circuit_path, template_name
 from zkproof.quantize import FIELD_BITS_LIMIT, IntLayer, IntNetwork
+from zkproof.statement import ADDRESS_BITS, CLASSES
 
-ADDRESS_BITS = 160
-CLASSES = 10
 CIRCOM_VERSION = "2.2.3"
 LIBRARIES = ("image.circom", "layers.circom", "argmax.circom", "binding.circom")
 
 
 class CircuitError(ValueError):
     """The network has a layer or shape the generator cannot turn into a circuit."""
-
-
-def template_name(model: str) -> str:
-    """`mnist_cnn` → `MnistCnn`."""
-    return "".join(part.capitalize() for part in model.replace("-", "_").split("_"))
-
-
-def circuit_path(model: str) -> Path:
-    return CIRCUITS / f"{model}.circom"
 
 
 def _literal(values: np.ndarray | int) -> str:

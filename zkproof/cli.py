@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
@@ -48,6 +49,15 @@ def quantize_command(model: str) -> None:
     click.echo(f"wrote {quantize.save(network)}")
     for layer in network.layers:
         click.echo(f"  {layer.name:<10} {layer.op:<8} out {layer.out_shape!s:<14} {layer.bits:>4} bits")
+
+
+def check_writable(out: Path) -> None:
+    """Refuse an output path whose folder is missing or read-only before any work is done."""
+    folder = out.parent
+    if not folder.is_dir():
+        raise InputError(f"cannot write {out}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"cannot write {out}: the folder {folder} is not writable")
 
 
 def load_digit(image: Path) -> np.ndarray:
@@ -115,8 +125,8 @@ def prove(image: Path, submitter: str, out: Path, salt: int | None, prover: str,
     """Prove that IMAGE is classified as its digit, bound to SUBMITTER; write the proof to OUT."""
     from zkproof import prover as proving
 
+    check_writable(out)
     try:
-        proving.parse_address(submitter)
         proof = proving.prove_image(load_digit(image), submitter, salt, model, prover)
     except proving.ProverError as error:
         raise InputError(str(error)) from error
@@ -133,10 +143,14 @@ def verify(proof_file: Path) -> None:
     from zkproof import prover as proving
 
     try:
-        proof = proving.Proof.from_json(proof_file.read_text())
+        text = proof_file.read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"{proof_file}: cannot read it ({getattr(error, 'strerror', None) or error})") from error
+    try:
+        proof = proving.Proof.from_json(text)
         valid = proving.verify(proof)
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise InputError(f"{proof_file}: not a readable proof ({error})") from error
+    except (proving.ProofFormatError, proving.ProverError) as error:
+        raise InputError(f"{proof_file}: not a valid proof file: {error}") from error
     if not valid:
         raise click.ClickException(f"{proof_file}: the proof does NOT verify")
     click.echo(f"valid: digit {proof.digit} for {proof.submitter}, model {proof.model}")

@@ -1,4 +1,4 @@
-"""Where the project's files live, resolved from the repository root."""
+"""Where the project's files live, and the names of each model's artifacts, resolved from the repository root."""
 
 from pathlib import Path
 
@@ -9,6 +9,7 @@ CIRCUITS = ROOT / "circuits"
 CONTRACTS = ROOT / "contracts"
 BUILD = ROOT / "build"
 ARTIFACTS = ROOT / "artifacts"
+STATEMENT_LIBRARY = CONTRACTS / "Statement.sol"
 
 DEFAULT_MODEL = "mnist_cnn"
 
@@ -21,3 +22,44 @@ def onnx_path(model: str = DEFAULT_MODEL) -> Path:
 def quantized_path(model: str = DEFAULT_MODEL) -> Path:
     """The committed integer weights and layer bounds."""
     return MODELS / f"{model}.quant.json"
+
+
+def template_name(model: str) -> str:
+    """The circuit's main template: `mnist_cnn` → `MnistCnn`."""
+    return "".join(part.capitalize() for part in model.replace("-", "_").split("_"))
+
+
+def circuit_path(model: str) -> Path:
+    """The generated Circom source of a model's statement."""
+    return CIRCUITS / f"{model}.circom"
+
+
+def artifact_dir(model: str) -> Path:
+    """The committed proving artifacts of a model (wasm, zkey, verification key, manifest)."""
+    return ARTIFACTS / model
+
+
+def wasm_path(model: str) -> Path:
+    return artifact_dir(model) / f"{model}.wasm"
+
+
+def zkey_path(model: str) -> Path:
+    return artifact_dir(model) / f"{model}.zkey"
+
+
+def verification_key_path(model: str) -> Path:
+    return artifact_dir(model) / "verification_key.json"
+
+
+def manifest_path(model: str) -> Path:
+    return artifact_dir(model) / "manifest.json"
+
+
+def verifier_contract(model: str = DEFAULT_MODEL) -> str:
+    """The name of a model's generated verifier contract, e.g. `MnistCnnVerifier`."""
+    return f"{template_name(model)}Verifier"
+
+
+def verifier_source(model: str) -> Path:
+    """The generated Solidity verifier of a model."""
+    return CONTRACTS / "verifiers" / f"{verifier_contract(model)}.sol"

@@ -1,10 +1,11 @@
 """Python client of the on-chain DigitRegistry, through Ape.
 
-- `deploy` deploys a model's verifier and a registry, registers the model with the sha256 of its ONNX file,
-  and writes a deployment record per network (`deployments/<ecosystem>-<network>.json`); `connect` reads it back.
-- `submit` sends a proof from `zkproof.prover`; `record_of` reads a commitment's record.
-- `classifications` and `counts_per_digit` aggregate the registry's `ClassificationRecorded` events: the contract
-  keeps no counters or lists, so every aggregate is computed off-chain from logs.
+`Registry` holds a live registry contract and its deployment record (`deployments/<ecosystem>-<network>.json`):
+`Registry.deploy` deploys a model's verifier and a registry, registers the model with the sha256 of its ONNX file
+and writes the record once every transaction is in; `Registry.connect` reads the record back and checks it
+against the chain (same chain, same block, code at the address, the model registered as recorded), so a stale
+record is reported in one line instead of failing somewhere later. Aggregates come from the registry's
+`ClassificationRecorded` events: the contract keeps no counters or lists.
 """
 
 from __future__ import annotations
@@ -12,32 +13,39 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from dataclasses import asdict, dataclass
-from functools import cache
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ape
+from ape.exceptions import ApeException
 
-from zkproof.circuit import template_name
-from zkproof.digest import file_sha256 as hex_sha256
-from zkproof.paths import DEFAULT_MODEL, ROOT, onnx_path
+from zkproof.digest import file_sha256
+from zkproof.paths import DEFAULT_MODEL, ROOT, onnx_path, verifier_contract
+from zkproof.statement import CLASSES
 
 if TYPE_CHECKING:
     from ape.api import AccountAPI, ReceiptAPI
     from ape.contracts import ContractInstance
     from ape.managers.project import ProjectManager
 
-    from zkproof.prover import Proof
+    from zkproof.proof import Proof
 
 DEPLOYMENTS = Path(os.environ.get("ZKMNIST_DEPLOYMENTS", ROOT / "deployments"))
 DEFAULT_MODEL_ID = 1
 REGISTRY_CONTRACT = "DigitRegistry"
-DIGITS = range(10)
+
+Log = Callable[[str], None]
 
 
 class RegistryError(RuntimeError):
-    """A missing or stale deployment record, or a proof that cannot be submitted by this sender."""
+    """A missing deployment record, or a proof that cannot be submitted by this sender."""
+
+
+class StaleDeployment(RegistryError):
+    """A deployment record that does not describe a live registry on the connected chain."""
 
 
 @dataclass(frozen=True)
@@ -54,26 +62,38 @@ class Deployment:
     model: str
     onnx_sha256: str
     block: int
+    block_hash: str
 
     @staticmethod
     def path_for(ecosystem: str, network: str, directory: Path = DEPLOYMENTS) -> Path:
         """The record's file: `<directory>/<ecosystem>-<network>.json`."""
         return directory / f"{ecosystem}-{network}.json"
 
+    @property
+    def path(self) -> Path:
+        return self.path_for(self.ecosystem, self.network)
+
     def save(self, directory: Path = DEPLOYMENTS) -> Path:
-        """Write the record as JSON (one file per network, overwritten by a new deployment)."""
+        """Write the record as JSON (one file per network, replaced atomically by a new deployment)."""
         path = self.path_for(self.ecosystem, self.network, directory)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(asdict(self), indent=2) + "\n")
+        partial = path.with_name(path.name + ".partial")
+        partial.write_text(json.dumps(asdict(self), indent=2) + "\n")
+        partial.replace(path)
         return path
 
     @classmethod
     def load(cls, ecosystem: str, network: str, directory: Path = DEPLOYMENTS) -> Deployment:
-        """Read the record of a network, or raise RegistryError if there is none."""
+        """Read the record of a network: RegistryError if there is none, StaleDeployment if it is unreadable."""
         path = cls.path_for(ecosystem, network, directory)
         if not path.is_file():
-            raise RegistryError(f"no deployment record {path}: deploy first")
-        return cls(**json.loads(path.read_text()))
+            raise RegistryError(f"no deployment record {path}: deploy first (`ape run deploy`)")
+        try:
+            data = json.loads(path.read_text())
+            return cls(**{field.name: data[field.name] for field in fields(cls)})
+        except (ValueError, KeyError, TypeError) as error:
+            raise StaleDeployment(f"deployment record {path} is unreadable or from an older version "
+                                  f"({type(error).__name__}: {error}): deploy again") from error
 
 
 @dataclass(frozen=True)
@@ -104,155 +124,165 @@ def ape_project() -> ProjectManager:
     return ape.project if ape.project.path == ROOT else ape.Project(ROOT)
 
 
-def file_sha256(path: Path) -> bytes:
-    """The sha256 digest of a file (32 bytes), as the registry stores it for a model's ONNX file."""
-    return bytes.fromhex(hex_sha256(path))
-
-
-def verifier_contract(model: str = DEFAULT_MODEL) -> str:
-    """The name of a model's generated verifier contract, e.g. `MnistCnnVerifier`."""
-    return f"{template_name(model)}Verifier"
-
-
-def _network_names() -> tuple[str, str, int]:
+def connected_network() -> tuple[str, str, int]:
+    """The connected network's ecosystem name, network name and chain id."""
     network = ape.networks.provider.network
     return network.ecosystem.name, network.name, ape.chain.chain_id
 
 
-def deploy(
-    owner: AccountAPI,
-    *,
-    model: str = DEFAULT_MODEL,
-    model_id: int = DEFAULT_MODEL_ID,
-    directory: Path | None = DEPLOYMENTS,
-) -> tuple[ContractInstance, Deployment]:
-    """Deploy the model's verifier and a registry owned by `owner`, then register the model.
-
-    The deployment record is written under `directory` (skipped when it is None) and returned.
-    """
-    project = ape_project()
-    verifier = owner.deploy(project.get_contract(verifier_contract(model)))
-    registry = owner.deploy(project.get_contract(REGISTRY_CONTRACT), owner.address)
-    digest = file_sha256(onnx_path(model))
-    registry.registerModel(model_id, verifier.address, digest, model, sender=owner)
-
-    ecosystem, network, chain_id = _network_names()
-    deployment = Deployment(
-        ecosystem=ecosystem,
-        network=network,
-        chain_id=chain_id,
-        registry=str(registry.address),
-        verifier=str(verifier.address),
-        owner=str(owner.address),
-        model_id=model_id,
-        model=model,
-        onnx_sha256="0x" + digest.hex(),
-        block=registry.creation_metadata.block if registry.creation_metadata else 0,
-    )
-    if directory is not None:
-        deployment.save(directory)
-    return registry, deployment
-
-
-def connect(directory: Path = DEPLOYMENTS) -> tuple[ContractInstance, Deployment]:
-    """The registry recorded for the connected network, checked to be on this chain."""
-    ecosystem, network, chain_id = _network_names()
-    deployment = Deployment.load(ecosystem, network, directory)
-    if deployment.chain_id != chain_id:
-        raise RegistryError(f"record is for chain {deployment.chain_id}, connected to chain {chain_id}")
-    if not ape.chain.provider.get_code(deployment.registry):
-        raise RegistryError(f"no contract at {deployment.registry}: the record is stale (chain was reset?)")
-    registry = ape_project().get_contract(REGISTRY_CONTRACT).at(deployment.registry)
-    if registry.modelOf(deployment.model_id).verifier != deployment.verifier:
-        raise RegistryError(f"registry {deployment.registry} does not hold model #{deployment.model_id}: stale record")
-    return registry, deployment
-
-
-def connect_or_deploy(
-    owner: AccountAPI,
-    *,
-    model: str = DEFAULT_MODEL,
-    model_id: int = DEFAULT_MODEL_ID,
-    directory: Path = DEPLOYMENTS,
-) -> tuple[ContractInstance, Deployment]:
-    """The recorded registry of the connected network if it is live; on a development chain (local or a fork)
-    without one, a fresh deployment by `owner`. Elsewhere a missing record is an error: deploy on purpose."""
-    try:
-        return connect(directory)
-    except RegistryError:
-        if not ape.networks.provider.network.is_dev:
-            raise
-        return deploy(owner, model=model, model_id=model_id, directory=directory)
-
-
-def proof_words(proof: Proof) -> list[int]:
-    """The proof as the registry takes it: `[a0, a1, b00, b01, b10, b11, c0, c1]` (verifier order)."""
-    a, b, c = proof.calldata()
-    return [*a, *b[0], *b[1], *c]
-
-
-def submit(
-    registry: ContractInstance, proof: Proof, sender: AccountAPI, model_id: int = DEFAULT_MODEL_ID, **txn_kwargs: Any
-) -> ReceiptAPI:
-    """Record `proof` in the registry from `sender`, the account the proof is bound to."""
-    if proof.submitter.lower() != str(sender.address).lower():
-        raise RegistryError(f"the proof is bound to {proof.submitter}, not to the sender {sender.address}")
-    return registry.submit(model_id, proof.digit, proof.commitment, proof_words(proof), sender=sender, **txn_kwargs)
-
-
-def record_of(registry: ContractInstance, commitment: int) -> Record | None:
-    """The record of `commitment`, or None if it has never been proven."""
-    record = registry.recordOf(commitment)
-    if int(record.submitter, 16) == 0:
-        return None
-    return Record(
-        digit=record.digit, submitter=str(record.submitter), model_id=record.modelId, timestamp=record.timestamp
-    )
-
-
-def classifications(
-    registry: ContractInstance,
-    *,
-    submitter: str | None = None,
-    digit: int | None = None,
-    model_id: int | None = None,
-    start_block: int = 0,
-    stop_block: int | None = None,
-) -> list[Classification]:
-    """The recorded classifications, oldest first, from `ClassificationRecorded` events in blocks
-    `start_block..stop_block` (inclusive; default: to the chain head).
-
-    `submitter` and `model_id` are indexed, so the node filters them; `digit` is filtered here.
-    """
-    topics: dict[str, Any] = {}
-    if submitter is not None:
-        topics["submitter"] = submitter
-    if model_id is not None:
-        topics["modelId"] = model_id
-    stop = ape.chain.blocks.height if stop_block is None else stop_block
-    if start_block > stop:
-        return []  # Ape clamps a start past the head to the head; an empty range is empty.
-    logs = registry.ClassificationRecorded.range(start_block, stop + 1, search_topics=topics or None)
-    found = [
-        Classification(
-            commitment=log.commitment,
-            submitter=str(log.submitter),
-            model_id=log.modelId,
-            digit=log.digit,
-            block=log.block_number,
-            transaction=str(log.transaction_hash),
-        )
-        for log in logs
-    ]
-    return [entry for entry in found if digit is None or entry.digit == digit]
-
-
 def tally(entries: list[Classification]) -> dict[int, int]:
-    """How many of `entries` there are for each digit 0..9."""
+    """How many of `entries` there are for each digit."""
     counts = Counter(entry.digit for entry in entries)
-    return {digit: counts[digit] for digit in DIGITS}
+    return {digit: counts[digit] for digit in range(CLASSES)}
 
 
-def counts_per_digit(registry: ContractInstance, **filters: Any) -> dict[int, int]:
-    """How many classifications were recorded for each digit 0..9 (filters as in `classifications`)."""
-    return tally(classifications(registry, **filters))
+class Registry:
+    """A live DigitRegistry on the connected chain and its deployment record: the object scripts and
+    integrators use to submit proofs and read records."""
+
+    def __init__(self, deployment: Deployment) -> None:
+        self.deployment = deployment
+
+    def __repr__(self) -> str:
+        return f"<Registry {self.address} model #{self.model_id} ({self.deployment.model})>"
+
+    @cached_property
+    def contract(self) -> ContractInstance:
+        return ape_project().get_contract(REGISTRY_CONTRACT).at(self.deployment.registry)
+
+    @property
+    def address(self) -> str:
+        return self.deployment.registry
+
+    @property
+    def model_id(self) -> int:
+        return self.deployment.model_id
+
+    # ------------------------------------------------------------------ finding one
+
+    @classmethod
+    def deploy(cls, owner: AccountAPI, *, model: str = DEFAULT_MODEL, model_id: int = DEFAULT_MODEL_ID,
+               directory: Path | None = DEPLOYMENTS) -> Registry:
+        """Deploy the model's verifier and a registry owned by `owner`, then register the model.
+
+        The deployment record is written under `directory` (skipped when None) only once every transaction
+        is in: a deployment cut short leaves no record behind.
+        """
+        project = ape_project()
+        verifier = owner.deploy(project.get_contract(verifier_contract(model)))
+        contract = owner.deploy(project.get_contract(REGISTRY_CONTRACT), owner.address)
+        digest = file_sha256(onnx_path(model))
+        contract.registerModel(model_id, verifier.address, bytes.fromhex(digest), model, sender=owner)
+
+        ecosystem, network, chain_id = connected_network()
+        block = contract.creation_metadata.block if contract.creation_metadata else 0
+        deployment = Deployment(
+            ecosystem=ecosystem, network=network, chain_id=chain_id, registry=str(contract.address),
+            verifier=str(verifier.address), owner=str(owner.address), model_id=model_id, model=model,
+            onnx_sha256="0x" + digest, block=block, block_hash=_block_hash(block),
+        )
+        if directory is not None:
+            deployment.save(directory)
+        registry = cls(deployment)
+        registry.contract = contract
+        return registry
+
+    @classmethod
+    def connect(cls, directory: Path = DEPLOYMENTS) -> Registry:
+        """The registry recorded for the connected network, checked against the chain (StaleDeployment if not)."""
+        ecosystem, network, _ = connected_network()
+        registry = cls(Deployment.load(ecosystem, network, directory))
+        path = Deployment.path_for(ecosystem, network, directory)
+        problem = registry.staleness()
+        if problem:
+            raise StaleDeployment(f"deployment record {path} is stale: {problem}")
+        return registry
+
+    @classmethod
+    def connect_or_deploy(cls, owner: AccountAPI, *, model: str = DEFAULT_MODEL,
+                          model_id: int = DEFAULT_MODEL_ID, directory: Path | None = DEPLOYMENTS,
+                          log: Log = print) -> Registry:
+        """The recorded registry of the connected network if it is live; on a development chain (local or a
+        fork) without one, a fresh deployment by `owner`, saying why. Elsewhere a missing or stale record is
+        an error: deploy on purpose. `directory=None` deploys without keeping a record (an ephemeral chain)."""
+        if directory is not None:
+            try:
+                return cls.connect(directory)
+            except RegistryError as error:
+                if not ape.networks.provider.network.is_dev:
+                    raise
+                log(f"{error}; deploying a new registry on this development chain")
+        return cls.deploy(owner, model=model, model_id=model_id, directory=directory)
+
+    def staleness(self) -> str | None:
+        """Why the record does not describe a live registry on the connected chain, or None if it does."""
+        recorded = self.deployment
+        chain_id = ape.chain.chain_id
+        if recorded.chain_id != chain_id:
+            return f"it is for chain {recorded.chain_id}, the node is chain {chain_id}"
+        height = ape.chain.blocks.height
+        if recorded.block > height:
+            return f"it was deployed in block {recorded.block}, the chain has only {height + 1} blocks (reset?)"
+        if _block_hash(recorded.block) != recorded.block_hash:
+            return f"block {recorded.block} is not the one it was deployed in (the chain was reset or reorganised)"
+        if not ape.chain.provider.get_code(recorded.registry):
+            return f"there is no contract at {recorded.registry}"
+        try:
+            model = self.contract.modelOf(recorded.model_id)
+        except (ApeException, ValueError) as error:
+            return f"{recorded.registry} does not answer as a DigitRegistry ({type(error).__name__})"
+        if str(model.verifier).lower() != recorded.verifier.lower():
+            return f"registry {recorded.registry} does not hold model #{recorded.model_id} with its verifier"
+        if "0x" + bytes(model.onnxSha256).hex() != recorded.onnx_sha256:
+            return f"model #{recorded.model_id} was registered with another ONNX file"
+        return None
+
+    # ------------------------------------------------------------------ using it
+
+    def submit(self, proof: Proof, sender: AccountAPI, **txn_kwargs: Any) -> ReceiptAPI:
+        """Record `proof` under this registry's model, from `sender`, the account the proof is bound to."""
+        if proof.submitter.lower() != str(sender.address).lower():
+            raise RegistryError(f"the proof is bound to {proof.submitter}, not to the sender {sender.address}")
+        return self.contract.submit(self.model_id, proof.digit, proof.commitment, proof.words(), sender=sender,
+                                    **txn_kwargs)
+
+    def record_of(self, commitment: int) -> Record | None:
+        """The record of `commitment`, or None if it has never been proven."""
+        record = self.contract.recordOf(commitment)
+        if int(record.submitter, 16) == 0:
+            return None
+        return Record(digit=record.digit, submitter=str(record.submitter), model_id=record.modelId,
+                      timestamp=record.timestamp)
+
+    def classifications(self, *, submitter: str | None = None, digit: int | None = None,
+                        model_id: int | None = None, start_block: int | None = None,
+                        stop_block: int | None = None) -> list[Classification]:
+        """The recorded classifications, oldest first, from `ClassificationRecorded` events in blocks
+        `start_block..stop_block` (inclusive; default: from the deployment to the chain head).
+
+        `submitter` and `model_id` are indexed, so the node filters them; `digit` is filtered here.
+        """
+        topics: dict[str, Any] = {}
+        if submitter is not None:
+            topics["submitter"] = submitter
+        if model_id is not None:
+            topics["modelId"] = model_id
+        start = self.deployment.block if start_block is None else start_block
+        stop = ape.chain.blocks.height if stop_block is None else stop_block
+        if start > stop:
+            return []  # Ape clamps a start past the head to the head; an empty range is empty.
+        logs = self.contract.ClassificationRecorded.range(start, stop + 1, search_topics=topics or None)
+        found = [
+            Classification(commitment=log.commitment, submitter=str(log.submitter), model_id=log.modelId,
+                           digit=log.digit, block=log.block_number, transaction=str(log.transaction_hash))
+            for log in logs
+        ]
+        return [entry for entry in found if digit is None or entry.digit == digit]
+
+    def counts_per_digit(self, **filters: Any) -> dict[int, int]:
+        """How many classifications were recorded for each digit (filters as in `classifications`)."""
+        return tally(self.classifications(**filters))
+
+
+def _block_hash(number: int) -> str:
+    return "0x" + bytes(ape.chain.blocks[number].hash).hex()

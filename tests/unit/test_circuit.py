@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from circuit_tools import r1cs_satisfied, tampered, wire_ids
 
-from zkproof import build, circuit, prover, quantize
+from zkproof import build, circuit, prover, quantize, statement
 from zkproof.data import load_split
 from zkproof.digest import file_sha256
-from zkproof.paths import BUILD, DEFAULT_MODEL
+from zkproof.paths import BUILD, DEFAULT_MODEL, STATEMENT_LIBRARY, circuit_path
 
 ALICE = 0x00000000000000000000000000000000000A11CE
 MALLORY = 0x000000000000000000000000000000000BADBAD0
@@ -18,7 +18,7 @@ MALLORY = 0x000000000000000000000000000000000BADBAD0
 @pytest.fixture(scope="module")
 def compiled():
     """The circuit source compiled afresh (r1cs and sym are not committed), into build/test/."""
-    source = circuit.circuit_path(DEFAULT_MODEL)
+    source = circuit_path(DEFAULT_MODEL)
     return build.compile_circuit(source, BUILD / "test" / DEFAULT_MODEL, log=lambda _: None)
 
 
@@ -33,12 +33,17 @@ def honest(network, held_out, tmp_path_factory):
 
 
 def test_source_is_generated_from_the_committed_weights(network):
-    assert circuit.generate(network) == circuit.circuit_path(DEFAULT_MODEL).read_text()
+    assert circuit.generate(network) == circuit_path(DEFAULT_MODEL).read_text()
+
+
+def test_statement_library_is_generated_from_statement_py():
+    """The registry reads the field, the address width and the classes from the generated contracts/Statement.sol."""
+    assert statement.solidity_library() == STATEMENT_LIBRARY.read_text()
 
 
 def test_committed_artifacts_belong_to_the_circuit_source(compiled):
     manifest = build.manifest(DEFAULT_MODEL)
-    assert file_sha256(circuit.circuit_path(DEFAULT_MODEL)) == manifest["circuit_sha256"]
+    assert file_sha256(circuit_path(DEFAULT_MODEL)) == manifest["circuit_sha256"]
     assert file_sha256(compiled.r1cs) == manifest["r1cs_sha256"]
     assert file_sha256(compiled.wasm) == manifest["wasm_sha256"]
     assert compiled.constraints == manifest["constraints"]
@@ -52,23 +57,28 @@ def test_circuit_digit_equals_the_twin_on_50_held_out_digits(network, held_out, 
     assert len(set(digits)) == 10
     for index, (pixels, digit) in enumerate(zip(images, digits, strict=True)):
         wtns = prover.write_witness(prover.circuit_input(pixels, index, ALICE, int(digit)), tmp_path / "w.wtns")
-        assert prover.read_wtns(wtns)[2] == prover.binding_of(int(digit), ALICE)
+        assert prover.read_wtns(wtns)[2] == statement.binding_of(int(digit), ALICE)
         if index < 5:
             with pytest.raises(prover.ProverError, match="Assert Failed"):
                 prover.write_witness(prover.circuit_input(pixels, index, ALICE, (int(digit) + 1) % 10), wtns)
 
 
-@pytest.mark.parametrize("scores, expected", [([3, 9, 9, 1], 1), ([-5, -2, -2, -7], 1), ([4, 4, 4, 4], 0),
-                                              ([-(2**30), 0, 2**30 - 1, 2**30 - 1], 2)])
-def test_argmax_template_breaks_ties_to_the_lowest_index(tmp_path, scores, expected):
-    from zkproof.ceremony import snarkjs
-
+@pytest.fixture(scope="session")
+def argmax_circuit() -> build.Compiled:
+    """ArgMax(4, 32) alone, compiled once."""
     source = BUILD / "test" / "argmax_test.circom"
     source.parent.mkdir(parents=True, exist_ok=True)
     source.write_text('pragma circom 2.2.3;\ninclude "lib/argmax.circom";\ncomponent main = ArgMax(4, 32);\n')
-    compiled = build.compile_circuit(source, BUILD / "test" / "argmax_test", log=lambda _: None)
+    return build.compile_circuit(source, BUILD / "test" / "argmax_test", log=lambda _: None)
+
+
+@pytest.mark.parametrize("scores, expected", [([3, 9, 9, 1], 1), ([-5, -2, -2, -7], 1), ([4, 4, 4, 4], 0),
+                                              ([-(2**30), 0, 2**30 - 1, 2**30 - 1], 2)])
+def test_argmax_template_breaks_ties_to_the_lowest_index(argmax_circuit, tmp_path, scores, expected):
+    from zkproof.ceremony import snarkjs
+
     (tmp_path / "input.json").write_text(json.dumps({"in": [str(s) for s in scores]}))
-    snarkjs("wtns", "calculate", compiled.wasm, tmp_path / "input.json", tmp_path / "argmax.wtns")
+    snarkjs("wtns", "calculate", argmax_circuit.wasm, tmp_path / "input.json", tmp_path / "argmax.wtns")
     assert prover.read_wtns(tmp_path / "argmax.wtns")[1] == expected
     assert quantize.argmax(np.array([scores], dtype=object))[0] == expected
 
@@ -82,8 +92,8 @@ def test_another_digit_does_not_satisfy_the_r1cs(compiled, honest, tmp_path):
     other = (digit + 1) % 10
     sym = compiled.r1cs.with_suffix(".sym")
     digit_wires = wire_ids(sym, "main.digit.index", "main.bind.digit", "main.digit.bestIndex[9]")
-    changes = {2: prover.binding_of(other, ALICE)} | {wire: other for wire in digit_wires.values()}
-    assert not r1cs_satisfied(compiled.r1cs, tampered(wtns, changes, prover.FIELD_MODULUS, tmp_path / "t.wtns"))
+    changes = {2: statement.binding_of(other, ALICE)} | {wire: other for wire in digit_wires.values()}
+    assert not r1cs_satisfied(compiled.r1cs, tampered(wtns, changes, statement.SCALAR_FIELD, tmp_path / "t.wtns"))
 
 
 @pytest.mark.parametrize("value", [256, -1])
@@ -93,7 +103,7 @@ def test_pixel_out_of_range_is_rejected(compiled, honest, tmp_path, value):
     with pytest.raises(prover.ProverError):
         prover.write_witness(bad, tmp_path / "bad.wtns")
     pixel_wire = wire_ids(compiled.r1cs.with_suffix(".sym"), "main.pixels[0]")["main.pixels[0]"]
-    forged = tampered(wtns, {pixel_wire: value}, prover.FIELD_MODULUS, tmp_path / "t.wtns")
+    forged = tampered(wtns, {pixel_wire: value}, statement.SCALAR_FIELD, tmp_path / "t.wtns")
     assert not r1cs_satisfied(compiled.r1cs, forged)
 
 
@@ -101,16 +111,16 @@ def test_oversize_submitter_cannot_make_another_digits_binding_fit(compiled, hon
     """A cheater with a digit-d image wants binding(d', Mallory): submitter = binding - d·2^160 is ≥ 2^160 or wraps."""
     inputs, digit, wtns, _ = honest
     for wanted in (d for d in range(10) if d != digit):
-        target = prover.binding_of(wanted, MALLORY)
-        forged_submitter = (target - (digit << prover.ADDRESS_BITS)) % prover.FIELD_MODULUS
-        assert forged_submitter >= 1 << prover.ADDRESS_BITS
+        target = statement.binding_of(wanted, MALLORY)
+        forged_submitter = (target - (digit << statement.ADDRESS_BITS)) % statement.SCALAR_FIELD
+        assert forged_submitter >= 1 << statement.ADDRESS_BITS
         bad = dict(inputs, submitter=str(forged_submitter), binding=str(target))
         with pytest.raises(prover.ProverError, match="Assert Failed"):
             prover.write_witness(bad, tmp_path / "bad.wtns")
     submitter_wire = wire_ids(compiled.r1cs.with_suffix(".sym"), "main.submitter")["main.submitter"]
-    target = prover.binding_of((digit + 1) % 10, MALLORY)
-    changes = {2: target, submitter_wire: target - (digit << prover.ADDRESS_BITS)}
-    assert not r1cs_satisfied(compiled.r1cs, tampered(wtns, changes, prover.FIELD_MODULUS, tmp_path / "t.wtns"))
+    target = statement.binding_of((digit + 1) % 10, MALLORY)
+    changes = {2: target, submitter_wire: target - (digit << statement.ADDRESS_BITS)}
+    assert not r1cs_satisfied(compiled.r1cs, tampered(wtns, changes, statement.SCALAR_FIELD, tmp_path / "t.wtns"))
 
 
 def test_two_salts_give_two_commitments(honest, tmp_path):
@@ -178,6 +188,10 @@ def test_another_small_cnn_with_relu_and_pooling_compiles_and_matches_its_twin(t
             snarkjs("wtns", "calculate", compiled.wasm, input_file, tmp_path / "wrong.wtns")
 
 
-def test_binding_wire_is_public_signal_two(honest):
-    _, digit, _, values = honest
-    assert values[0] == 1 and values[2] == prover.binding_of(digit, ALICE)
+def test_public_wires_are_the_statements_public_signals_in_order(honest):
+    """Wires 1.. of the witness are what snarkjs proves as the public signals: the commitment, then the binding."""
+    inputs, digit, _, values = honest
+    proven = prover.prove_inputs(inputs, digit, f"{ALICE:#042x}", prover="snarkjs")
+    assert statement.PUBLIC_SIGNALS == ("commitment", "binding")
+    assert values[1:1 + len(statement.PUBLIC_SIGNALS)] == proven.public_signals
+    assert proven.binding == statement.binding_of(digit, ALICE)

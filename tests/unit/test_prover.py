@@ -8,11 +8,12 @@ from click.testing import CliRunner
 from PIL import Image
 
 from zkproof import prover
-from zkproof.build import artifact_dir
 from zkproof.ceremony import CeremonyError, snarkjs
 from zkproof.cli import main
 from zkproof.data import load_split
-from zkproof.paths import DEFAULT_MODEL
+from zkproof.paths import DEFAULT_MODEL, verification_key_path
+from zkproof.proof import Proof, ProofFormatError
+from zkproof.statement import BASE_FIELD, SCALAR_FIELD, binding_of, parse_address
 
 ALICE = "0x00000000000000000000000000000000000A11CE"
 BOB = "0x0000000000000000000000000000000000000B0B"
@@ -28,15 +29,12 @@ def proof(request, image):
     return prover.prove_image(image, ALICE, salt=5, prover=request.param)
 
 
-def _snarkjs_verify(proof: prover.Proof, public: list[int], tmp_path) -> bool:
+def _snarkjs_verify(proof: Proof, public: list[int], tmp_path) -> bool:
     """Check a proof with `snarkjs groth16 verify` under the committed verification key."""
-    b = [[str(proof.b[0][1]), str(proof.b[0][0])], [str(proof.b[1][1]), str(proof.b[1][0])], ["1", "0"]]
-    as_snarkjs = {"pi_a": [str(proof.a[0]), str(proof.a[1]), "1"], "pi_b": b,
-                  "pi_c": [str(proof.c[0]), str(proof.c[1]), "1"], "protocol": "groth16", "curve": "bn128"}
-    (tmp_path / "proof.json").write_text(json.dumps(as_snarkjs))
+    (tmp_path / "proof.json").write_text(json.dumps(proof.to_snarkjs()))
     (tmp_path / "public.json").write_text(json.dumps([str(v) for v in public]))
     try:
-        snarkjs("groth16", "verify", artifact_dir(DEFAULT_MODEL) / "verification_key.json",
+        snarkjs("groth16", "verify", verification_key_path(DEFAULT_MODEL),
                 tmp_path / "public.json", tmp_path / "proof.json")
     except CeremonyError:
         return False
@@ -63,7 +61,7 @@ def test_changed_binding_fails(proof, tmp_path, change):
     digit = (proof.digit + 1) % 10 if change == "digit" else proof.digit
     submitter = BOB if change == "submitter" else ALICE
     forged = dataclasses.replace(proof, digit=digit, submitter=submitter,
-                                 binding=prover.binding_of(digit, prover.parse_address(submitter)))
+                                 binding=binding_of(digit, parse_address(submitter)))
     assert not prover.verify(forged)
     assert not _snarkjs_verify(proof, [proof.commitment, forged.binding], tmp_path)
 
@@ -72,10 +70,83 @@ def test_proof_claiming_another_digit_than_its_binding_is_refused(proof):
     assert not prover.verify(dataclasses.replace(proof, digit=(proof.digit + 1) % 10))
 
 
-def test_proof_json_round_trips(proof):
-    assert prover.Proof.from_json(proof.to_json()) == proof
-    assert prover.Proof.from_bytes(proof.to_bytes(), model=proof.model, digit=proof.digit, submitter=proof.submitter,
-                                   commitment=proof.commitment, binding=proof.binding) == proof
+def test_proof_round_trips_through_every_format(proof):
+    fields = {"model": proof.model, "digit": proof.digit, "submitter": proof.submitter}
+    assert Proof.from_json(proof.to_json()) == proof
+    assert Proof.from_bytes(proof.to_bytes(), commitment=proof.commitment, binding=proof.binding, **fields) == proof
+    assert Proof.from_words(proof.words(), commitment=proof.commitment, binding=proof.binding, **fields) == proof
+    assert Proof.from_snarkjs(proof.to_snarkjs(), proof.public_signals, **fields) == proof
+
+
+def test_snarkjs_b_coordinates_are_swapped_in_the_contract_words(proof):
+    """snarkjs writes each Fq2 coordinate as [c0, c1]; the verifier takes [c1, c0]."""
+    pi_b = proof.to_snarkjs()["pi_b"]
+    assert proof.words()[2:6] == [int(pi_b[0][1]), int(pi_b[0][0]), int(pi_b[1][1]), int(pi_b[1][0])]
+    unswapped = dict(proof.to_snarkjs(), pi_b=[pi_b[0][::-1], pi_b[1][::-1], pi_b[2]])
+    with pytest.raises(ProofFormatError, match="not on curve"):
+        prover.verify(Proof.from_snarkjs(unswapped, proof.public_signals, model=proof.model, digit=proof.digit,
+                                         submitter=proof.submitter))
+
+
+def corrupt(proof: Proof, path, change) -> None:
+    """Write `proof`'s file with `change(data)` applied to its JSON object."""
+    data = json.loads(proof.to_json())
+    change(data)
+    path.write_text(json.dumps(data))
+
+
+CORRUPTIONS = {
+    "a0 = base field modulus": (lambda d: d["a"].__setitem__(0, str(BASE_FIELD)), "a0 = "),
+    "negative c1": (lambda d: d["c"].__setitem__(1, "-5"), "c1 = -5 is outside the base field"),
+    "b00 ≥ 2^256": (lambda d: d["b"][0].__setitem__(0, str(2**256)), "b00 = "),
+    "a has 3 coordinates": (lambda d: d["a"].append("1"), "a must be a list of 2"),
+    "b has one row": (lambda d: d["b"].pop(), "b must be a list of 2"),
+    "a off the curve": (lambda d: d["a"].__setitem__(1, str(int(d["a"][1]) + 1)), "not a valid curve point"),
+    "b off the curve": (lambda d: d["b"][1].__setitem__(0, str(int(d["b"][1][0]) + 1)), "not a valid curve point"),
+    "commitment = scalar field modulus": (lambda d: d.__setitem__("commitment", str(SCALAR_FIELD)),
+                                          "commitment = "),
+    "commitment not a number": (lambda d: d.__setitem__("commitment", "0x12"), "commitment must be a decimal"),
+    "digit 10": (lambda d: d.__setitem__("digit", 10), "digit must be 0..9"),
+    "no binding": (lambda d: d.pop("binding"), "missing binding"),
+    "bad submitter": (lambda d: d.__setitem__("submitter", "0x12"), "invalid Ethereum address"),
+}
+
+
+@pytest.mark.parametrize("corruption", CORRUPTIONS, ids=list(CORRUPTIONS))
+def test_cli_verify_names_what_is_wrong_with_a_corrupted_proof_file(proof, tmp_path, corruption):
+    change, message = CORRUPTIONS[corruption]
+    corrupt(proof, tmp_path / "proof.json", change)
+    result = CliRunner().invoke(main, ["verify", str(tmp_path / "proof.json")])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("text, message", [("", "not JSON"), ("[1, 2]", "not a proof object"),
+                                           ("\xff\xfe", "cannot read it")])
+def test_cli_verify_refuses_files_that_are_no_proof(tmp_path, text, message):
+    path = tmp_path / "proof.json"
+    path.write_bytes(text.encode("latin-1"))
+    result = CliRunner().invoke(main, ["verify", str(path)])
+    assert result.exit_code == 2 and message in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_proof_refuses_values_outside_their_field(proof):
+    with pytest.raises(ProofFormatError, match="outside the base field"):
+        dataclasses.replace(proof, a=(BASE_FIELD, proof.a[1]))
+    with pytest.raises(ProofFormatError, match="outside the scalar field"):
+        dataclasses.replace(proof, binding=SCALAR_FIELD + proof.binding)
+
+
+def test_cli_prove_checks_the_output_folder_before_proving(tmp_path, image, monkeypatch):
+    Image.fromarray(image).save(tmp_path / "digit.png")
+    monkeypatch.setattr(prover, "prove_image", lambda *a, **k: pytest.fail("proved before checking --out"))
+    out = tmp_path / "missing" / "dir" / "p.json"
+    result = CliRunner().invoke(main, ["prove", str(tmp_path / "digit.png"), "--submitter", ALICE, "--out", str(out)])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output and "Traceback" not in result.output
+    assert not out.parent.exists()
 
 
 @pytest.mark.parametrize("address", ["0x123", "0xZZ00000000000000000000000000000000000000", "alice", ""])
@@ -115,7 +186,8 @@ def test_cli_prove_bad_input_writes_nothing(tmp_path, image, args, message):
 
 @pytest.fixture
 def without_artifacts(monkeypatch, tmp_path):
-    monkeypatch.setattr(prover, "artifact_dir", lambda model: tmp_path)
+    for artifact in ("wasm_path", "zkey_path"):
+        monkeypatch.setattr(prover, artifact, lambda model, name=artifact: tmp_path / name)
     prover.worker.cache_clear()
     prover.proving_key.cache_clear()
     yield

@@ -1,0 +1,71 @@
+"""The statement's facts that the circuit, the prover, the contracts, the page and the tests must agree on.
+
+Everything else reads them from here: the circuit generator instantiates `Binding(ADDRESS_BITS)`, the web
+config hands them to the page, and `contracts/Statement.sol` is generated from them (`solidity_library`) and
+checked byte for byte by the tests, so a change here that is not rebuilt fails loudly.
+"""
+
+from __future__ import annotations
+
+import re
+
+SCALAR_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617
+"""BN254's scalar field r: every public signal, commitment and salt is below it."""
+
+BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583
+"""BN254's base field q: every coordinate of a proof's points is below it."""
+
+ADDRESS_BITS = 160
+"""Width of the submitter's address in `binding = digit · 2^ADDRESS_BITS + submitter`."""
+
+CLASSES = 10
+"""The digits 0..9: the network's outputs and the only digits a record may hold."""
+
+PUBLIC_SIGNALS = ("commitment", "binding")
+"""The circuit's public signals, in the order the verifier takes them."""
+
+PROOF_WORDS = 8
+"""A proof as the registry takes it: `[a0, a1, b00, b01, b10, b11, c0, c1]`."""
+
+
+class StatementError(ValueError):
+    """A value that cannot stand in the statement (an address, a digit, a field element)."""
+
+
+def parse_address(submitter: str) -> int:
+    """An Ethereum address (0x + 40 hex digits) as an integer, or a StatementError."""
+    if not isinstance(submitter, str) or not re.fullmatch(r"0x[0-9a-fA-F]{40}", submitter):
+        raise StatementError(f"invalid Ethereum address {submitter!r}: expected 0x followed by 40 hex digits")
+    return int(submitter, 16)
+
+
+def binding_of(digit: int, submitter: int) -> int:
+    """`digit · 2^ADDRESS_BITS + submitter`: the public signal the registry rebuilds from msg.sender."""
+    if not 0 <= digit < CLASSES:
+        raise StatementError(f"digit {digit} is not in 0..{CLASSES - 1}")
+    if not 0 <= submitter < 1 << ADDRESS_BITS:
+        raise StatementError(f"submitter {submitter:#x} does not fit {ADDRESS_BITS} bits")
+    return (digit << ADDRESS_BITS) + submitter
+
+
+def solidity_library() -> str:
+    """The source of `contracts/Statement.sol`: these constants for the registry and integrators."""
+    return f"""// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+// Generated from zkproof/statement.py by `ape run build_circuit`. Do not edit.
+
+/// @title Statement
+/// @notice The facts of the proven statement that the circuit, the prover and the contracts share.
+library Statement {{
+    /// @notice BN254's scalar field: every public signal of the circuit is below it.
+    uint256 internal constant SCALAR_FIELD =
+        {SCALAR_FIELD};
+
+    /// @notice Width of the submitter in `binding = digit << ADDRESS_BITS | submitter`.
+    uint256 internal constant ADDRESS_BITS = {ADDRESS_BITS};
+
+    /// @notice The number of classes: a record's digit is below it.
+    uint8 internal constant CLASSES = {CLASSES};
+}}
+"""
