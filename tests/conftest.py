@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from zkproof import data
-from zkproof import registry as client
+from zkproof.paths import verifier_contract
+from zkproof.registry import Deployment, Registry
 
 # The chain tests prove a handful of held-out images: `prove(k, account)` takes the first one labelled
 # SAMPLE_LABELS[k] (distinct digits make the per-digit aggregates meaningful). Each proof is made once.
@@ -71,21 +72,22 @@ def deployments(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def deployed(owner, deployments):
+def client(owner, deployments) -> Registry:
     """A verifier and a registry with the default model registered, through the Python client."""
-    return client.deploy(owner, directory=deployments)
+    return Registry.deploy(owner, directory=deployments)
 
 
 @pytest.fixture(scope="module")
-def registry(deployed):
-    return deployed[0]
+def registry(client):
+    """The registry contract itself (raw calls, `ape.reverts`)."""
+    return client.contract
 
 
 @pytest.fixture(scope="module")
-def deployment(deployed) -> client.Deployment:
-    return deployed[1]
+def deployment(client) -> Deployment:
+    return client.deployment
 
 
 @pytest.fixture(scope="module")
 def verifier(project, deployment):
-    return project.get_contract(client.verifier_contract()).at(deployment.verifier)
+    return project.get_contract(verifier_contract()).at(deployment.verifier)

@@ -7,7 +7,7 @@
 import ape
 import pytest
 
-from zkproof import registry as client
+from zkproof.registry import Deployment, Registry, RegistryError
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -19,13 +19,12 @@ def only_on_the_fork(networks):
 @pytest.fixture(scope="module")
 def upstream(only_on_the_fork, project):
     """The deployment made upstream before the fork, and its registry as seen in the fork."""
-    deployment = client.Deployment.load("ethereum", "upstream")
-    registry = project.get_contract(client.REGISTRY_CONTRACT).at(deployment.registry)
-    return deployment, registry
+    return Registry(Deployment.load("ethereum", "upstream"))
 
 
 def test_upstream_registry_exists_in_the_fork(upstream, chain):
-    deployment, registry = upstream
+    deployment, registry = upstream.deployment, upstream.contract
+    assert upstream.staleness() is None
     assert chain.chain_id == deployment.chain_id == 31338
     assert chain.blocks.height >= deployment.block
     model = registry.modelOf(deployment.model_id)
@@ -35,17 +34,17 @@ def test_upstream_registry_exists_in_the_fork(upstream, chain):
 
 
 def test_submit_to_the_upstream_registry_in_the_fork(upstream, prove, alice):
-    deployment, registry = upstream
     proof = prove(2, alice)
-    receipt = client.submit(registry, proof, alice, deployment.model_id)
+    receipt = upstream.submit(proof, alice)
     assert receipt.gas_used <= 252_000
-    record = client.record_of(registry, proof.commitment)
-    assert (record.digit, record.submitter, record.model_id) == (proof.digit, alice.address, deployment.model_id)
-    assert registry.isProven(proof.commitment, proof.digit)
-    with ape.reverts(registry.AlreadyRecorded):
-        client.submit(registry, proof, alice, deployment.model_id)
+    record = upstream.record_of(proof.commitment)
+    assert (record.digit, record.submitter, record.model_id) == (proof.digit, alice.address, upstream.model_id)
+    assert upstream.contract.isProven(proof.commitment, proof.digit)
+    assert [c.commitment for c in upstream.classifications()] == [proof.commitment]
+    with ape.reverts(upstream.contract.AlreadyRecorded):
+        upstream.submit(proof, alice)
 
 
 def test_connect_finds_no_record_for_the_fork_itself(upstream):
-    with pytest.raises(client.RegistryError, match="no deployment record"):
-        client.connect()
+    with pytest.raises(RegistryError, match="no deployment record"):
+        Registry.connect()
