@@ -77,21 +77,25 @@ def load_digit(image: Path) -> np.ndarray:
 def classify(image: Path, model: str, as_json: bool) -> None:
     """Classify IMAGE (PNG, JPEG, …) with the float model and with the integer twin."""
     from zkproof import quantize
-    from zkproof.model import float_scores
+    from zkproof.confidence import margin
+    from zkproof.float_model import float_scores
 
     pixels = load_digit(image)
     floats = float_scores(pixels[None], model)[0]
-    ints = quantize.forward(quantize.load(model), pixels[None])[0]
+    twin = quantize.load(model)
+    ints = quantize.forward(twin, pixels[None])[0]
     result = {
         "float_digit": int(np.argmax(floats)),
         "twin_digit": int(quantize.argmax(ints[None])[0]),
+        "margin": round(margin(twin, ints), 4),
         "float_scores": [round(float(s), 4) for s in floats],
         "twin_scores": [str(s) for s in ints],
     }
     if as_json:
         click.echo(json.dumps(result))
         return
-    click.echo(f"digit: {result['float_digit']} (float model), {result['twin_digit']} (integer twin)")
+    click.echo(f"digit: {result['float_digit']} (float model), {result['twin_digit']} (integer twin), "
+               f"margin {result['margin']:.2f} (top probability minus the runner-up's)")
     for digit, (f, i) in enumerate(zip(floats, ints, strict=True)):
         click.echo(f"  {digit}: float {f:9.4f}   twin {i}")
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from zkproof import quantize
 from zkproof.data import load_split
-from zkproof.model import float_predict
+from zkproof.float_model import float_predict
 from zkproof.paths import DEFAULT_MODEL
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from zkproof import graph
+from zkproof import onnx_graph
 from zkproof.digest import file_sha256
 from zkproof.paths import DEFAULT_MODEL, onnx_path, quantized_path
 
@@ -195,7 +195,7 @@ def predict(network: IntNetwork, pixels: np.ndarray) -> np.ndarray:
 
 # ---------------------------------------------------------------- quantization
 
-def _with_bounds(network: graph.Network, pending: list[dict[str, Any]]) -> list[IntLayer]:
+def _with_bounds(network: onnx_graph.Network, pending: list[dict[str, Any]]) -> list[IntLayer]:
     lower = np.zeros((1, *network.input_shape), dtype=object)
     upper = np.full((1, *network.input_shape), PIXEL_MAX, dtype=object)
     layers = []
@@ -214,29 +214,29 @@ def _with_bounds(network: graph.Network, pending: list[dict[str, Any]]) -> list[
     return layers
 
 
-def quantize(network: graph.Network, weight_bits: int = WEIGHT_BITS) -> list[dict[str, Any]]:
+def quantize(network: onnx_graph.Network, weight_bits: int = WEIGHT_BITS) -> list[dict[str, Any]]:
     """Integer layer specs (without bounds) for a float network."""
     scale = float(PIXEL_MAX)  # integer value = float value × scale
     specs: list[dict[str, Any]] = []
     for layer in network.layers:
-        if isinstance(layer, (graph.Conv, graph.Dense)):
+        if isinstance(layer, (onnx_graph.Conv, onnx_graph.Dense)):
             weight_scale = (2 ** (weight_bits - 1) - 1) / float(np.abs(layer.weight).max())
             spec: dict[str, Any] = {
-                "op": "conv" if isinstance(layer, graph.Conv) else "dense",
+                "op": "conv" if isinstance(layer, onnx_graph.Conv) else "dense",
                 "name": layer.name,
                 "weight": _as_ints(np.rint(layer.weight * weight_scale)),
                 "bias": np.array([round(float(b) * scale * weight_scale) for b in layer.bias], dtype=object),
             }
-            if isinstance(layer, graph.Conv):
+            if isinstance(layer, onnx_graph.Conv):
                 spec |= {"kernel": layer.weight.shape[2], "stride": layer.stride, "pad": layer.pad}
             scale *= weight_scale
-        elif isinstance(layer, graph.AvgPool):
+        elif isinstance(layer, onnx_graph.AvgPool):
             spec = {"op": "sumpool", "name": layer.name, "kernel": layer.kernel, "stride": layer.stride}
             scale *= layer.kernel * layer.kernel
-        elif isinstance(layer, graph.Square):
+        elif isinstance(layer, onnx_graph.Square):
             spec = {"op": "square", "name": layer.name}
             scale *= scale
-        elif isinstance(layer, graph.Relu):
+        elif isinstance(layer, onnx_graph.Relu):
             spec = {"op": "relu", "name": layer.name}
         else:
             spec = {"op": "flatten", "name": layer.name}
@@ -246,7 +246,7 @@ def quantize(network: graph.Network, weight_bits: int = WEIGHT_BITS) -> list[dic
 
 def quantize_file(path: Path, model: str, weight_bits: int = WEIGHT_BITS) -> IntNetwork:
     """Quantize the ONNX model at `path` and compute its bounds."""
-    network = graph.load_network(path)
+    network = onnx_graph.load_network(path)
     layers = _with_bounds(network, quantize(network, weight_bits))
     return IntNetwork(model, file_sha256(path), network.input_shape, layers, weight_bits)
 

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 DEPLOYMENTS = Path(os.environ.get("ZKMNIST_DEPLOYMENTS", ROOT / "deployments"))
 DEFAULT_MODEL_ID = 1
 REGISTRY_CONTRACT = "DigitRegistry"
+SUBMIT_GAS_BUDGET = 252_000
+"""The most a `submit` may cost (receipt gasUsed, for any proof): the figure the README promises."""
 
 Log = Callable[[str], None]
 

@@ -3,7 +3,9 @@ pragma solidity ^0.8.24;
 
 /// @title TwoStepOwnable
 /// @notice Single-owner access control where ownership moves in two steps: the owner names a pending owner,
-///         who must accept. The interface matches OpenZeppelin's `Ownable2Step` (functions, events, errors).
+///         who must accept. The owner may also renounce ownership for good, after which no account can call the
+///         owner's functions again. The interface and behaviour match OpenZeppelin 5's `Ownable2Step`
+///         (functions, events, errors, including `renounceOwnership`).
 /// @dev Written here instead of imported because Ape's npm dependency unpacks OpenZeppelin into
 ///      `contracts/.cache` when the project sits in the system temp folder, and Ape then lists only the first
 ///      500 files of `contracts/`, losing this project's own sources (see README, "Why no OpenZeppelin").
@@ -59,6 +61,14 @@ abstract contract TwoStepOwnable {
     function acceptOwnership() external {
         if (msg.sender != _pendingOwner) revert OwnableUnauthorizedAccount(msg.sender);
         _transferOwnership(msg.sender);
+    }
+
+    /// @notice Gives up ownership for good: the owner becomes zero and any pending transfer is cancelled, so every
+    ///         `onlyOwner` function reverts from then on. For `DigitRegistry` this makes the set of models and their
+    ///         active flags final (no model can be registered or deactivated any more).
+    /// @dev As in OpenZeppelin 5: owner only, emits `OwnershipTransferred(owner, address(0))`.
+    function renounceOwnership() external onlyOwner {
+        _transferOwnership(address(0));
     }
 
     /// @dev Sets the owner and clears any pending owner.

@@ -1,13 +1,20 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {Statement} from "../Statement.sol";
 import {IDigitRegistry} from "../interfaces/IDigitRegistry.sol";
 
 /// @title DigitBounty
-/// @notice An example integrator of the DigitRegistry: an ETH bounty, paid once, to the first account that
-///         proves (in the registry, with a given model) a private image classified as a given digit.
+/// @notice An example integrator of the DigitRegistry: an ETH bounty for a proof, in the registry and with a given
+///         model, that a private image is classified as a given digit. Any record that qualifies may be used to
+///         claim it; the whole reward goes, once, to the submitter of the first qualifying record for which
+///         someone calls `claim` (not necessarily the earliest such record, nor the caller).
 /// @dev The registry binds each proof to its submitter, so the bounty pays the record's submitter whoever calls
-///      `claim`. Only records made after the bounty opened count. The sponsor may cancel while unclaimed.
+///      `claim`. A record qualifies if it is for this bounty's model and digit and was made strictly after the
+///      bounty was posted, which is checked as `record.timestamp > openedAt`: the registry stores only a record's
+///      block timestamp, not its block number. The check is sound, since a strictly later timestamp means a
+///      strictly later block, and conservative: a record made in the deployment's block, or in a later block
+///      with the same timestamp, is refused. The sponsor may cancel while the bounty is unclaimed.
 contract DigitBounty {
     /// @notice The registry whose records are trusted.
     IDigitRegistry public immutable registry;
@@ -17,7 +24,8 @@ contract DigitBounty {
     uint8 public immutable digit;
     /// @notice The account that funded the bounty and may cancel it.
     address public immutable sponsor;
-    /// @notice The timestamp at which the bounty opened; older records do not count.
+    /// @notice The timestamp of the block in which the bounty was posted; only records with a strictly later
+    ///         timestamp count.
     uint48 public immutable openedAt;
 
     /// @notice Whether the bounty has been paid or cancelled.
@@ -29,7 +37,8 @@ contract DigitBounty {
     error AlreadySettled();
     /// @notice No reward was sent with the deployment.
     error NoReward();
-    /// @notice The record of `commitment` is missing, for another digit or model, or older than the bounty.
+    /// @notice The record of `commitment` is missing, for another digit or model, or not strictly later than the
+    ///         bounty (its timestamp is at most `openedAt`).
     error NotEligible(uint256 commitment);
     /// @notice Only the sponsor may do this.
     error NotSponsor(address caller);
@@ -47,11 +56,14 @@ contract DigitBounty {
     event BountyCancelled(uint256 amount);
 
     /// @notice Opens a bounty funded with the ETH sent.
+    /// @dev Reverts with `NoReward` if no ETH is sent, and with the registry's `DigitOutOfRange` if `digit_` is
+    ///      not a decimal digit (no record could ever match, so the reward would be locked until cancelled).
     /// @param registry_ The registry to read records from.
     /// @param modelId_ The model that must have classified the image.
-    /// @param digit_ The digit the image must be classified as.
+    /// @param digit_ The digit the image must be classified as (0..9).
     constructor(IDigitRegistry registry_, uint32 modelId_, uint8 digit_) payable {
         if (msg.value == 0) revert NoReward();
+        if (digit_ >= Statement.CLASSES) revert IDigitRegistry.DigitOutOfRange(digit_);
         registry = registry_;
         modelId = modelId_;
         digit = digit_;
@@ -59,14 +71,15 @@ contract DigitBounty {
         openedAt = uint48(block.timestamp);
     }
 
-    /// @notice Pays the whole reward to the submitter of `commitment`'s record, if it qualifies.
-    /// @param commitment A commitment recorded in the registry with this bounty's digit and model.
+    /// @notice Pays the whole reward to the submitter of `commitment`'s record, if it qualifies; anyone may call it.
+    /// @param commitment A commitment recorded in the registry with this bounty's digit and model, at a timestamp
+    ///        strictly later than `openedAt`.
     function claim(uint256 commitment) external {
         if (settled) revert AlreadySettled();
         IDigitRegistry.Record memory record = registry.recordOf(commitment);
         if (
             record.submitter == address(0) || record.digit != digit || record.modelId != modelId
-                || record.timestamp < openedAt
+                || record.timestamp <= openedAt
         ) revert NotEligible(commitment);
 
         settled = true;

@@ -18,9 +18,9 @@ from dying_node import DyingNode
 from zkproof import quantize
 from zkproof.data import load_split
 from zkproof.paths import ROOT
+from zkproof.registry import SUBMIT_GAS_BUDGET
 
 APE = shutil.which("ape")
-SUBMIT_GAS_BUDGET = 252_000
 
 
 def free_port() -> int:

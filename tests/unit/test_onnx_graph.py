@@ -5,7 +5,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from zkproof import graph
+from zkproof import onnx_graph
 from zkproof.paths import onnx_path
 
 
@@ -21,10 +21,10 @@ def _model(nodes, inits, path):
 
 
 def test_committed_model_is_a_chain_of_supported_layers():
-    network = graph.load_network(onnx_path())
-    assert isinstance(network.layers[0], graph.Conv)
-    assert isinstance(network.layers[-1], graph.Dense)
-    assert any(isinstance(layer, graph.Square) for layer in network.layers)
+    network = onnx_graph.load_network(onnx_path())
+    assert isinstance(network.layers[0], onnx_graph.Conv)
+    assert isinstance(network.layers[-1], onnx_graph.Dense)
+    assert any(isinstance(layer, onnx_graph.Square) for layer in network.layers)
 
 
 def test_matmul_add_and_pow_are_read_as_dense_and_square(tmp_path):
@@ -35,8 +35,8 @@ def test_matmul_add_and_pow_are_read_as_dense_and_square(tmp_path):
         helper.make_node("Add", ["m", "b"], ["a"], name="add"),
         helper.make_node("Pow", ["a", "two"], ["scores"], name="pow"),
     ], {"w": weight, "b": bias, "two": np.array(2.0)}, tmp_path / "m.onnx")
-    layers = graph.load_network(path).layers
-    assert [type(layer) for layer in layers] == [graph.Flatten, graph.Dense, graph.Square]
+    layers = onnx_graph.load_network(path).layers
+    assert [type(layer) for layer in layers] == [onnx_graph.Flatten, onnx_graph.Dense, onnx_graph.Square]
     assert layers[1].weight.shape == (10, 784) and np.array_equal(layers[1].bias, bias)
 
 
@@ -45,13 +45,13 @@ def test_unsupported_op_names_the_op_and_the_node(tmp_path):
         helper.make_node("Flatten", ["image"], ["f"], name="flat"),
         helper.make_node("Sigmoid", ["f"], ["scores"], name="squash"),
     ], {}, tmp_path / "m.onnx")
-    with pytest.raises(graph.UnsupportedModelError, match=r"Sigmoid.*'squash'"):
-        graph.load_network(path)
+    with pytest.raises(onnx_graph.UnsupportedModelError, match=r"Sigmoid.*'squash'"):
+        onnx_graph.load_network(path)
 
 
 def test_unsupported_attribute_names_the_node(tmp_path):
     path = _model([
         helper.make_node("Conv", ["image", "w"], ["scores"], name="grouped", group=1, dilations=[2, 2]),
     ], {"w": np.ones((4, 1, 3, 3))}, tmp_path / "m.onnx")
-    with pytest.raises(graph.UnsupportedModelError, match="'grouped'"):
-        graph.load_network(path)
+    with pytest.raises(onnx_graph.UnsupportedModelError, match="'grouped'"):
+        onnx_graph.load_network(path)

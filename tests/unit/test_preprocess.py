@@ -1,5 +1,7 @@
 """Preprocessing any image into an MNIST-style digit, and the classify command's errors."""
 
+import json
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -7,7 +9,9 @@ from PIL import Image
 
 from zkproof import quantize
 from zkproof.cli import main
+from zkproof.confidence import margin
 from zkproof.data import load_split
+from zkproof.float_model import float_predict
 from zkproof.preprocess import ImageError, preprocess_file
 
 
@@ -68,4 +72,12 @@ def test_classify_prints_both_models(tmp_path):
     Image.fromarray(digit).save(path)
     result = CliRunner().invoke(main, ["classify", str(path), "--json"])
     assert result.exit_code == 0, result.output
-    assert '"twin_digit"' in result.output and '"float_scores"' in result.output
+    printed = json.loads(result.output)
+    pixels = preprocess_file(path)
+    twin = quantize.load()
+    scores = quantize.forward(twin, pixels[None])[0]
+    assert printed["twin_digit"] == quantize.predict(twin, pixels[None])[0]
+    assert printed["float_digit"] == float_predict(pixels[None])[0]
+    assert printed["twin_scores"] == [str(s) for s in scores]
+    assert len(printed["float_scores"]) == 10
+    assert printed["margin"] == round(margin(twin, scores), 4) and 0 < printed["margin"] <= 1

@@ -46,9 +46,17 @@ def test_proof_verifies_under_the_committed_key_with_both_verifiers(proof, tmp_p
     assert _snarkjs_verify(proof, proof.public_signals, tmp_path)
 
 
-def test_both_provers_prove_the_same_statement(image):
-    statements = {p: prover.prove_image(image, ALICE, salt=5, prover=p).public_signals for p in prover.PROVERS}
-    assert statements["groth16py"] == statements["snarkjs"]
+def test_both_provers_prove_the_same_statement_and_only_it(image):
+    """Both provers' proofs of one input verify under the committed key with the same public signals; neither
+    verifies for the public signals of another input."""
+    proofs = {name: prover.prove_image(image, ALICE, salt=5, prover=name) for name in prover.PROVERS}
+    other = prover.prove_image(load_split().held_out.images[7], ALICE, salt=5)
+    assert proofs["groth16py"].public_signals == proofs["snarkjs"].public_signals
+    assert proofs["groth16py"].public_signals != other.public_signals
+    for proof in proofs.values():
+        assert prover.verify(proof)
+        assert proof.words() != other.words()
+        assert not prover.verify(dataclasses.replace(proof, commitment=other.commitment))
 
 
 def test_changed_commitment_fails(proof, tmp_path):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from zkproof import quantize
-from zkproof.model import float_predict, float_scores
+from zkproof.float_model import float_predict, float_scores
 
 
 def test_twin_agrees_with_onnxruntime_on_held_out_digits(network, held_out):

@@ -7,7 +7,7 @@
 import ape
 import pytest
 
-from zkproof.registry import Deployment, Registry, RegistryError
+from zkproof.registry import SUBMIT_GAS_BUDGET, Deployment, Registry, RegistryError
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -36,7 +36,7 @@ def test_upstream_registry_exists_in_the_fork(upstream, chain):
 def test_submit_to_the_upstream_registry_in_the_fork(upstream, prove, alice):
     proof = prove(2, alice)
     receipt = upstream.submit(proof, alice)
-    assert receipt.gas_used <= 252_000
+    assert receipt.gas_used <= SUBMIT_GAS_BUDGET
     record = upstream.record_of(proof.commitment)
     assert (record.digit, record.submitter, record.model_id) == (proof.digit, alice.address, upstream.model_id)
     assert upstream.contract.isProven(proof.commitment, proof.digit)

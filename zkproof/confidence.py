@@ -1,0 +1,74 @@
+"""How sure the network is of a digit: the score margin, and the margin below which it should not be trusted.
+
+The margin of one image is the softmax probability of the top digit minus that of the runner-up, where the
+probabilities are a softmax of the integer scores divided by the final layer's scale (the float network's
+logits): 0 for a tie, close to 1 for a clear digit. The web page (`webapp/js/net.js`) computes the same
+numbers in the same order with float64, and warns when a drawing's margin is at most the low-margin threshold.
+
+The threshold comes from the 2,000 held-out digits: sort them by margin, take the largest k for which the k
+least confident ones are classified right less than `MIN_ACCURACY` (90%) of the time; the threshold is the
+k-th margin. At or below it, a digit belongs to a group the network gets wrong more than one time in ten.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+
+from zkproof import quantize
+from zkproof.data import load_split
+from zkproof.paths import DEFAULT_MODEL
+
+MIN_ACCURACY = 0.9
+
+
+def score_scale(network: quantize.IntNetwork) -> float:
+    """Integer units per unit of the float network's logits (the final layer's scale)."""
+    return network.layers[-1].scale
+
+
+def probabilities(network: quantize.IntNetwork, scores: Sequence[int]) -> list[float]:
+    """Softmax of one image's integer scores over the final scale, summed left to right (as the page does)."""
+    scale = score_scale(network)
+    logits = [float(score) / scale for score in scores]
+    top = max(logits)
+    exps = [math.exp(logit - top) for logit in logits]
+    total = 0.0
+    for value in exps:
+        total += value
+    return [value / total for value in exps]
+
+
+def margin(network: quantize.IntNetwork, scores: Sequence[int]) -> float:
+    """Probability of the top digit minus that of the runner-up (0..1), for one image's integer scores:
+    `margin(network, quantize.forward(network, image)[0])`."""
+    first, second = sorted(probabilities(network, scores), reverse=True)[:2]
+    return first - second
+
+
+def threshold_for(margins: Sequence[float], correct: Sequence[bool], min_accuracy: float = MIN_ACCURACY) -> float:
+    """The largest margin m such that the digits with a margin of at most m are right less than `min_accuracy`
+    of the time; 0.0 when even the least confident digits are right often enough."""
+    order = np.argsort(np.asarray(margins, dtype=float), kind="stable")
+    sorted_margins = np.asarray(margins, dtype=float)[order]
+    accuracy = np.cumsum(np.asarray(correct, dtype=bool)[order]) / np.arange(1, len(order) + 1)
+    below = np.flatnonzero(accuracy < min_accuracy)
+    return float(sorted_margins[below[-1]]) if below.size else 0.0
+
+
+def held_out_margins(network: quantize.IntNetwork) -> tuple[np.ndarray, np.ndarray]:
+    """Margins of the held-out digits and whether the integer network reads each one right."""
+    held_out = load_split().held_out
+    scores = quantize.forward(network, held_out.images)
+    margins = np.array([margin(network, row) for row in scores])
+    return margins, quantize.argmax(scores) == held_out.labels
+
+
+@lru_cache(maxsize=4)
+def low_margin_threshold(model: str = DEFAULT_MODEL, min_accuracy: float = MIN_ACCURACY) -> float:
+    """The margin at or below which a digit deserves a warning, from the held-out digits (about 10 s, cached)."""
+    margins, correct = held_out_margins(quantize.load(model))
+    return threshold_for(margins, correct, min_accuracy)
