@@ -9,7 +9,7 @@ SOLC := .solc/solc-v$(SOLC_VERSION)
 export SOLCX_BINARY_PATH := $(CURDIR)/.solc
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: setup demo test lint build-circuit check-artifacts bench clean web setup-web test-web
+.PHONY: setup demo test test-slow lint build-circuit check-artifacts bench clean web setup-web test-web
 
 ## setup: virtualenv + pip install -e, npm ci, anvil on PATH, the offline solc, contracts compiled (idempotent)
 setup: $(VENV)/.installed node_modules/.installed $(SOLC) $(VENV)/bin/anvil
@@ -39,11 +39,14 @@ $(VENV)/bin/anvil: | node_modules/.installed $(VENV)/.installed
 demo: setup
 	tools/demo.sh
 
-## test: the whole suite on Ape's default local provider, then the chain tests on anvil and on a fork
+## test: lint, then the unit tier and the scripts end to end beside the chain tier (anvil, then a fork)
 test: setup
-	ruff check zkproof scripts tests
-	ape test -q
-	tools/chain-tests.sh
+	ruff check zkproof scripts tests tools
+	tools/test.sh
+
+## test-slow: the tests too slow for every run (a second whole circuit compiled); CI runs them
+test-slow: setup
+	ape test tests/unit -m slow -q
 
 ## build-circuit: regenerate the circuit and its artifacts (reuses the cached local ceremony)
 build-circuit: setup
@@ -76,7 +79,7 @@ test-web: setup-web
 	ZKMNIST_WEB_TEST=1 ape test tests/test_web.py --network ethereum:local:foundry -q
 
 lint: setup
-	ruff check zkproof scripts tests
+	ruff check zkproof scripts tests tools
 
 clean:
 	rm -rf .build build .solc

@@ -17,8 +17,8 @@ SAMPLE_LABELS = (3, 7, 1)
 
 
 @pytest.fixture(scope="session")
-def network():
-    """The committed integer network."""
+def twin():
+    """The committed integer network (the integer twin of the float model)."""
     from zkproof import quantize
 
     return quantize.load()

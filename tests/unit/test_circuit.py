@@ -23,17 +23,17 @@ def compiled():
 
 
 @pytest.fixture(scope="module")
-def honest(network, held_out, tmp_path_factory):
+def honest(twin, held_out, tmp_path_factory):
     """A valid witness for a held-out digit proven for Alice: (inputs, digit, wtns path, values)."""
     pixels = held_out.images[0]
-    digit = int(quantize.predict(network, pixels[None])[0])
+    digit = int(quantize.predict(twin, pixels[None])[0])
     inputs = prover.circuit_input(pixels, 99, ALICE, digit)
     wtns = prover.write_witness(inputs, tmp_path_factory.mktemp("wtns") / "honest.wtns")
     return inputs, digit, wtns, prover.read_wtns(wtns)
 
 
-def test_source_is_generated_from_the_committed_weights(network):
-    assert circuit.generate(network) == circuit_path(DEFAULT_MODEL).read_text()
+def test_source_is_generated_from_the_committed_weights(twin):
+    assert circuit.generate(twin) == circuit_path(DEFAULT_MODEL).read_text()
 
 
 def test_statement_library_is_generated_from_statement_py():
@@ -49,10 +49,10 @@ def test_committed_artifacts_belong_to_the_circuit_source(compiled):
     assert compiled.constraints == manifest["constraints"]
 
 
-def test_circuit_digit_equals_the_twin_on_50_held_out_digits(network, held_out, tmp_path):
+def test_circuit_digit_equals_the_twin_on_50_held_out_digits(twin, held_out, tmp_path):
     """The binding constrains the circuit's argmax, so a witness exists only for the circuit's own digit."""
     images = held_out.images[::40]  # held-out digits are grouped by label: take every 40th
-    digits = quantize.predict(network, images)
+    digits = quantize.predict(twin, images)
     assert len(images) == 50
     assert len(set(digits)) == 10
     for index, (pixels, digit) in enumerate(zip(images, digits, strict=True)):
@@ -131,15 +131,15 @@ def test_two_salts_give_two_commitments(honest, tmp_path):
     assert salted[1] != values[1]
 
 
-def test_unsupported_layer_is_named(network):
+def test_unsupported_layer_is_named(twin):
     odd = quantize.IntLayer(op="maxpool", name="pool7", out_shape=(6, 6, 6), lower=0, upper=1, scale=1.0)
     with pytest.raises(circuit.CircuitError, match=r"maxpool.*pool7"):
-        circuit.generate(quantize.IntNetwork("odd", "", (1, 28, 28), [odd, *network.layers], 10))
+        circuit.generate(quantize.IntNetwork("odd", "", (1, 28, 28), [odd, *twin.layers], 10))
 
 
-def test_wrong_number_of_classes_is_refused(network):
+def test_wrong_number_of_classes_is_refused(twin):
     with pytest.raises(circuit.CircuitError, match="10 scores"):
-        circuit.generate(quantize.IntNetwork("odd", "", (1, 28, 28), network.layers[:-2], 10))
+        circuit.generate(quantize.IntNetwork("odd", "", (1, 28, 28), twin.layers[:-2], 10))
 
 
 def _tiny_onnx(path, dense_inputs: int = 48):
@@ -168,16 +168,17 @@ def test_a_shape_mismatch_names_the_node(tmp_path):
         quantize.quantize_file(_tiny_onnx(tmp_path / "bad.onnx", dense_inputs=75), "bad")
 
 
+@pytest.mark.slow
 def test_another_small_cnn_with_relu_and_pooling_compiles_and_matches_its_twin(tmp_path):
     """Generic over ops: a different network (Conv → ReLU → AveragePool → Gemm) compiles and agrees with its twin."""
     from zkproof.ceremony import CeremonyError, snarkjs
 
-    network = quantize.quantize_file(_tiny_onnx(tmp_path / "tiny.onnx"), "tiny_cnn")
-    source = circuit.write_circuit(network, BUILD / "test" / "tiny_cnn.circom")
+    tiny = quantize.quantize_file(_tiny_onnx(tmp_path / "tiny.onnx"), "tiny_cnn")
+    source = circuit.write_circuit(tiny, BUILD / "test" / "tiny_cnn.circom")
     compiled = build.compile_circuit(source, BUILD / "test" / "tiny_cnn", log=lambda _: None)
     assert compiled.constraints > 784 * 8
     images = load_split().held_out.images[::250]
-    digits = quantize.predict(network, images)
+    digits = quantize.predict(tiny, images)
     for index, (pixels, digit) in enumerate(zip(images, digits, strict=True)):
         input_file = tmp_path / "input.json"
         input_file.write_text(json.dumps(prover.circuit_input(pixels, index, ALICE, int(digit))))

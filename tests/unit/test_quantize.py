@@ -7,45 +7,45 @@ from zkproof import quantize
 from zkproof.float_model import float_predict, float_scores
 
 
-def test_twin_agrees_with_onnxruntime_on_held_out_digits(network, held_out):
-    twins = quantize.predict(network, held_out.images)
+def test_twin_agrees_with_onnxruntime_on_held_out_digits(twin, held_out):
+    twins = quantize.predict(twin, held_out.images)
     floats = float_predict(held_out.images)
     assert np.mean(twins == floats) >= 0.995
 
 
-def test_twin_scores_are_the_float_scores_at_the_final_scale(network, held_out):
+def test_twin_scores_are_the_float_scores_at_the_final_scale(twin, held_out):
     images = held_out.images[:100]
-    ints = quantize.forward(network, images).astype(float) / network.layers[-1].scale
+    ints = quantize.forward(twin, images).astype(float) / twin.layers[-1].scale
     floats = float_scores(images)
     spread = floats.max() - floats.min()
     assert np.max(np.abs(ints - floats)) < 0.05 * spread
 
 
-def test_twin_values_are_python_integers(network, held_out):
-    scores = quantize.forward(network, held_out.images[:2])
+def test_twin_values_are_python_integers(twin, held_out):
+    scores = quantize.forward(twin, held_out.images[:2])
     assert all(type(value) is int for value in scores.ravel())
 
 
-def test_every_value_stays_inside_its_layer_bounds(network, held_out):
+def test_every_value_stays_inside_its_layer_bounds(twin, held_out):
     rng = np.random.default_rng(1)
     extremes = np.stack([np.zeros((28, 28)), np.full((28, 28), 255), rng.integers(0, 256, (28, 28))])
     images = np.concatenate([held_out.images[:50], extremes.astype(np.uint8)])
-    for layer, values in zip(network.layers, quantize.trace(network, images), strict=True):
+    for layer, values in zip(twin.layers, quantize.trace(twin, images), strict=True):
         assert layer.lower <= values.min() and values.max() <= layer.upper, layer.name
         assert layer.bits <= quantize.FIELD_BITS_LIMIT
 
 
-def test_bounds_are_worst_case_not_observed(network):
-    first = network.layers[0]
+def test_bounds_are_worst_case_not_observed(twin):
+    first = twin.layers[0]
     weights = first.weight.reshape(first.weight.shape[0], -1)
     worst = max(int(sum(w for w in row if w > 0)) * 255 + int(b) for row, b in zip(weights, first.bias, strict=True))
     assert first.upper == worst
 
 
-def test_committed_weights_are_the_quantization_of_the_committed_onnx(network):
-    fresh = quantize.quantize_model(network.model)
-    assert fresh.onnx_sha256 == network.onnx_sha256
-    for committed, derived in zip(network.layers, fresh.layers, strict=True):
+def test_committed_weights_are_the_quantization_of_the_committed_onnx(twin):
+    fresh = quantize.quantize_model(twin.model)
+    assert fresh.onnx_sha256 == twin.onnx_sha256
+    for committed, derived in zip(twin.layers, fresh.layers, strict=True):
         assert (committed.op, committed.lower, committed.upper) == (derived.op, derived.lower, derived.upper)
         if committed.weight is not None:
             assert np.array_equal(committed.weight, derived.weight)
@@ -57,8 +57,8 @@ def test_argmax_ties_go_to_the_lowest_index():
     assert list(quantize.argmax(scores)) == [1, 0, 2]
 
 
-def test_pixels_out_of_range_are_refused(network):
+def test_pixels_out_of_range_are_refused(twin):
     bad = np.zeros((1, 28, 28), dtype=np.int64)
     bad[0, 3, 3] = 256
     with pytest.raises(ValueError, match=r"0\.\.255"):
-        quantize.forward(network, bad)
+        quantize.forward(twin, bad)
