@@ -39,7 +39,7 @@ template MnistCnn() {
     signal input binding;
     signal output commitment;
 
-    component image = ImageCommitment(784);
+    component image = ImageCommitment(784, 8, 31);
     image.pixels <== pixels;
     image.salt <== salt;
     commitment <== image.commitment;

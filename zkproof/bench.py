@@ -32,8 +32,9 @@ def _median_seconds(run: Callable[[], object], runs: int) -> float:
 def bench(model: str = DEFAULT_MODEL, runs: int = 7) -> dict:
     """Figures for one held-out digit; each time is the median of `runs` warm runs."""
     pixels = load_split().held_out.images[0]
-    digit = int(quantize.predict(quantize.load(model), pixels[None])[0])
-    inputs = prover.circuit_input(pixels, 12345, parse_address(BENCH_SUBMITTER), digit)
+    twin = quantize.load(model)
+    digit = int(quantize.predict(twin, pixels[None])[0])
+    inputs = prover.circuit_input(pixels, 12345, parse_address(BENCH_SUBMITTER), digit, twin.pixel_bits)
     key = prover.proving_key(model)
     with tempfile.TemporaryDirectory() as scratch:
         wtns = Path(scratch) / "witness.wtns"

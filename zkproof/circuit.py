@@ -1,7 +1,7 @@
 """Generate the Circom circuit of an integer network: weights as constants, two public signals.
 
-The circuit proves: these private pixels (each in 0..255), with this private salt, hash to the
-public `commitment`, and the network classifies them as `digit`, where the public
+The circuit proves: these private pixels (each in 0..2^pixel_bits - 1, the model's depth), with this private
+salt, hash to the public `commitment`, and the network classifies them as `digit`, where the public
 `binding` = digit · 2^ADDRESS_BITS + submitter and `submitter` is range-checked to ADDRESS_BITS bits
 (`zkproof.statement`).
 Templates live in circuits/lib/; this module only instantiates and wires them.
@@ -15,7 +15,7 @@ import numpy as np
 
 from zkproof.paths import circuit_path, template_name
 from zkproof.quantize import FIELD_BITS_LIMIT, IntLayer, IntNetwork
-from zkproof.statement import ADDRESS_BITS, CLASSES
+from zkproof.statement import ADDRESS_BITS, CLASSES, pixels_per_element
 
 CIRCOM_VERSION = "2.2.3"
 LIBRARIES = ("image.circom", "layers.circom", "argmax.circom", "binding.circom")
@@ -101,7 +101,7 @@ template {name}() {{
     signal input binding;
     signal output commitment;
 
-    component image = ImageCommitment({pixels});
+    component image = ImageCommitment({pixels}, {network.pixel_bits}, {pixels_per_element(network.pixel_bits)});
     image.pixels <== pixels;
     image.salt <== salt;
     commitment <== image.commitment;

@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 import onnxruntime
 
+from zkproof.onnx_export import PIXEL_BITS_KEY
 from zkproof.paths import DEFAULT_MODEL, onnx_path
+from zkproof.statement import IMAGE_BITS, proven_pixels
 
 
 @lru_cache(maxsize=4)
@@ -18,10 +20,16 @@ def _session(path: Path) -> onnxruntime.InferenceSession:
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
+def pixel_bits(session: onnxruntime.InferenceSession) -> int:
+    """The pixel depth the model was trained for (its metadata; 8 for a model without it)."""
+    return int(session.get_modelmeta().custom_metadata_map.get(PIXEL_BITS_KEY, IMAGE_BITS))
+
+
 def float_scores(pixels: np.ndarray, model: str = DEFAULT_MODEL) -> np.ndarray:
-    """Pre-softmax scores (N, 10) of the float model for uint8 images (N, 28, 28)."""
+    """Pre-softmax scores (N, 10) of the float model for uint8 images (N, 28, 28), read at its pixel depth."""
     session = _session(onnx_path(model))
-    images = (np.asarray(pixels, dtype=np.float32) / 255.0).reshape(-1, 1, 28, 28)
+    bits = pixel_bits(session)
+    images = (proven_pixels(pixels, bits).astype(np.float32) / ((1 << bits) - 1)).reshape(-1, 1, 28, 28)
     return session.run(None, {session.get_inputs()[0].name: images})[0]
 
 

@@ -2,7 +2,9 @@
 
 Layers are tuples produced by `zkproof.train.fold`: ("conv", W, b, stride, pad), ("square",),
 ("relu",), ("avgpool", k), ("flatten",), ("dense", W, b). The graph takes `image`
-(N×1×28×28 float32, pixels / 255) and returns `scores` (N×10, pre-softmax).
+(N×1×28×28 float32: the proven pixels over their maximum, see `zkproof.statement.proven_pixels`) and returns
+`scores` (N×10, pre-softmax). The pixel depth the model was trained for is stored in the model's metadata
+(`pixel_bits`), so the float model, the integer twin and the circuit all read it from the one file.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from onnx import TensorProto, helper, numpy_helper
 OPSET = 17
 INPUT_NAME = "image"
 OUTPUT_NAME = "scores"
+PIXEL_BITS_KEY = "pixel_bits"
 
 
 def _node(kind: str, index: int, source: str, target: str, layer: tuple[Any, ...], inits: list) -> onnx.NodeProto:
@@ -45,8 +48,8 @@ def _node(kind: str, index: int, source: str, target: str, layer: tuple[Any, ...
     raise ValueError(f"cannot export layer kind {kind!r}")
 
 
-def export_onnx(layers: list[tuple[Any, ...]], path: Path, classes: int = 10) -> None:
-    """Write `layers` as a checked ONNX model at `path`."""
+def export_onnx(layers: list[tuple[Any, ...]], path: Path, pixel_bits: int, classes: int = 10) -> None:
+    """Write `layers`, trained on pixels of `pixel_bits` bits, as a checked ONNX model at `path`."""
     nodes: list[onnx.NodeProto] = []
     inits: list[onnx.TensorProto] = []
     source = INPUT_NAME
@@ -62,6 +65,7 @@ def export_onnx(layers: list[tuple[Any, ...]], path: Path, classes: int = 10) ->
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="zkmnist")
     model.ir_version = 8
+    helper.set_model_props(model, {PIXEL_BITS_KEY: str(pixel_bits)})
     onnx.checker.check_model(model)
     path.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(model, path)

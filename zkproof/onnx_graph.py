@@ -13,6 +13,9 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
+from zkproof.onnx_export import PIXEL_BITS_KEY
+from zkproof.statement import IMAGE_BITS
+
 
 class UnsupportedModelError(ValueError):
     """The ONNX graph uses an op, attribute or shape the project cannot prove."""
@@ -61,10 +64,12 @@ Layer = Conv | Dense | AvgPool | Relu | Square | Flatten
 
 @dataclass(frozen=True)
 class Network:
-    """A sequential network: input shape (channels, height, width) and its layers in order."""
+    """A sequential network: input shape (channels, height, width), its layers in order, and the pixel depth
+    it was trained for (metadata `pixel_bits`; 8 for a model without it)."""
 
     input_shape: tuple[int, int, int]
     layers: list[Layer]
+    pixel_bits: int
 
 
 def _attributes(node: onnx.NodeProto) -> dict:
@@ -158,4 +163,5 @@ def load_network(path: Path) -> Network:
             raise UnsupportedModelError(f"unsupported op {op} at node {node.name!r}")
         current = node.output[0]
         position += 1
-    return Network((1, 28, 28), layers)
+    metadata = {prop.key: prop.value for prop in model.metadata_props}
+    return Network((1, 28, 28), layers, int(metadata.get(PIXEL_BITS_KEY, IMAGE_BITS)))

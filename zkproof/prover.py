@@ -22,7 +22,7 @@ import numpy as np
 from zkproof import quantize
 from zkproof.paths import DEFAULT_MODEL, ROOT, verification_key_path, wasm_path, zkey_path
 from zkproof.proof import Proof, ProofFormatError
-from zkproof.statement import SCALAR_FIELD, StatementError, binding_of, parse_address
+from zkproof.statement import SCALAR_FIELD, StatementError, binding_of, parse_address, proven_pixels
 
 PROVERS = ("groth16py", "snarkjs")
 WORKER = ROOT / "tools" / "prover-worker.js"
@@ -32,9 +32,10 @@ class ProverError(ValueError):
     """Bad input to the prover, a missing artifact, or a circuit that refuses the inputs."""
 
 
-def circuit_input(pixels: np.ndarray, salt: int, submitter: int, digit: int) -> dict[str, object]:
-    """The circuit's input signals, as decimal strings where values can exceed 2^53."""
-    return {"pixels": [int(p) for p in np.asarray(pixels).ravel()], "salt": str(salt),
+def circuit_input(pixels: np.ndarray, salt: int, submitter: int, digit: int, pixel_bits: int) -> dict[str, object]:
+    """The circuit's input signals for a uint8 image proven at `pixel_bits` bits per pixel, as decimal strings
+    where values can exceed 2^53."""
+    return {"pixels": [int(p) for p in proven_pixels(pixels, pixel_bits).ravel()], "salt": str(salt),
             "submitter": str(submitter), "binding": str(binding_of(digit, submitter))}
 
 
@@ -132,9 +133,10 @@ def prove_image(pixels: np.ndarray, submitter: str, salt: int | None = None, mod
     pixels = np.asarray(pixels)
     if pixels.shape != (28, 28):
         raise ProverError(f"expected a 28×28 image, got shape {pixels.shape}")
-    digit = int(quantize.predict(quantize.load(model), pixels[None])[0])
+    twin = quantize.load(model)
+    digit = int(quantize.predict(twin, pixels[None])[0])
     salt = secrets.randbelow(SCALAR_FIELD) if salt is None else salt
-    return prove_inputs(circuit_input(pixels, salt, address, digit), digit, submitter, model, prover)
+    return prove_inputs(circuit_input(pixels, salt, address, digit, twin.pixel_bits), digit, submitter, model, prover)
 
 
 def verify(proof: Proof) -> bool:

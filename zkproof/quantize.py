@@ -1,13 +1,15 @@
 """The integer twin of the float network: integer weights and the exact arithmetic the circuit performs.
 
-Scales fold forward instead of being divided out: with input pixels at scale 255 (the float
-model sees pixel / 255), a linear layer with weight scale s multiplies the running scale by s,
+The network reads the image as its statement covers it: each uint8 pixel's top `pixel_bits` bits
+(`zkproof.statement.proven_pixels`, 0..2^pixel_bits - 1; 8 bits is the plain 0..255 image).
+Scales fold forward instead of being divided out: with input pixels at scale 2^pixel_bits - 1 (the float
+model sees pixel / (2^pixel_bits - 1)), a linear layer with weight scale s multiplies the running scale by s,
 a square activation squares it, ReLU keeps it and a k×k average pool becomes a k×k sum that
 multiplies it by k². Biases are rounded once, at their layer's running scale, so the network
 itself has no division, no floats and no rounding. Values are Python ints (object arrays) where
 int64 could overflow.
 
-Bounds are worst-case intervals per value, propagated from the pixel range 0..255 through the
+Bounds are worst-case intervals per value, propagated from the pixel range 0..2^pixel_bits - 1 through the
 actual integer weights; the circuit sizes its comparators from them.
 """
 
@@ -23,8 +25,8 @@ import numpy as np
 from zkproof import onnx_graph
 from zkproof.digest import file_sha256
 from zkproof.paths import DEFAULT_MODEL, onnx_path, quantized_path
+from zkproof.statement import IMAGE_BITS, proven_pixels
 
-PIXEL_MAX = 255
 WEIGHT_BITS = 10
 FIELD_BITS_LIMIT = 252
 
@@ -69,6 +71,12 @@ class IntNetwork:
     input_shape: tuple[int, int, int]
     layers: list[IntLayer]
     weight_bits: int
+    pixel_bits: int
+
+    @property
+    def pixel_max(self) -> int:
+        """The largest proven pixel value, 2^pixel_bits - 1."""
+        return (1 << self.pixel_bits) - 1
 
     @property
     def score_bits(self) -> int:
@@ -169,10 +177,10 @@ def _step_bounds(layer: IntLayer, lower: np.ndarray, upper: np.ndarray) -> tuple
 def trace(network: IntNetwork, pixels: np.ndarray) -> list[np.ndarray]:
     """Every layer's integer output for uint8 images (N, 28, 28), exactly as the circuit computes them."""
     x = np.asarray(pixels).reshape(-1, *network.input_shape)
-    if x.min() < 0 or x.max() > PIXEL_MAX:
-        raise ValueError("pixels must lie in 0..255")
+    if x.min() < 0 or x.max() > (1 << IMAGE_BITS) - 1:
+        raise ValueError(f"pixels must lie in 0..{(1 << IMAGE_BITS) - 1}")
     outputs = []
-    x = _as_ints(x)
+    x = _as_ints(proven_pixels(x, network.pixel_bits))
     for layer in network.layers:
         x = _step(layer, x)
         outputs.append(x)
@@ -197,7 +205,7 @@ def predict(network: IntNetwork, pixels: np.ndarray) -> np.ndarray:
 
 def _with_bounds(network: onnx_graph.Network, pending: list[dict[str, Any]]) -> list[IntLayer]:
     lower = np.zeros((1, *network.input_shape), dtype=object)
-    upper = np.full((1, *network.input_shape), PIXEL_MAX, dtype=object)
+    upper = np.full((1, *network.input_shape), (1 << network.pixel_bits) - 1, dtype=object)
     layers = []
     for spec in pending:
         shell = IntLayer(lower=0, upper=0, out_shape=(), **spec)
@@ -216,7 +224,7 @@ def _with_bounds(network: onnx_graph.Network, pending: list[dict[str, Any]]) -> 
 
 def quantize(network: onnx_graph.Network, weight_bits: int = WEIGHT_BITS) -> list[dict[str, Any]]:
     """Integer layer specs (without bounds) for a float network."""
-    scale = float(PIXEL_MAX)  # integer value = float value × scale
+    scale = float((1 << network.pixel_bits) - 1)  # integer value = float value × scale
     specs: list[dict[str, Any]] = []
     for layer in network.layers:
         if isinstance(layer, (onnx_graph.Conv, onnx_graph.Dense)):
@@ -248,7 +256,7 @@ def quantize_file(path: Path, model: str, weight_bits: int = WEIGHT_BITS) -> Int
     """Quantize the ONNX model at `path` and compute its bounds."""
     network = onnx_graph.load_network(path)
     layers = _with_bounds(network, quantize(network, weight_bits))
-    return IntNetwork(model, file_sha256(path), network.input_shape, layers, weight_bits)
+    return IntNetwork(model, file_sha256(path), network.input_shape, layers, weight_bits, network.pixel_bits)
 
 
 def quantize_model(model: str = DEFAULT_MODEL, weight_bits: int = WEIGHT_BITS) -> IntNetwork:
@@ -276,7 +284,8 @@ def save(network: IntNetwork, path: Path | None = None) -> Path:
         "model": network.model,
         "onnx_sha256": network.onnx_sha256,
         "input_shape": list(network.input_shape),
-        "input_range": [0, PIXEL_MAX],
+        "pixel_bits": network.pixel_bits,
+        "input_range": [0, network.pixel_max],
         "weight_bits": network.weight_bits,
         "layers": [_layer_json(layer) for layer in network.layers],
     }
@@ -304,4 +313,5 @@ def load(model: str = DEFAULT_MODEL) -> IntNetwork:
     if document["onnx_sha256"] != file_sha256(onnx_path(model)):
         raise QuantizationError(f"{path} is stale: it was made from another {onnx_path(model).name}")
     return IntNetwork(document["model"], document["onnx_sha256"], tuple(document["input_shape"]),
-                      [_layer_from_json(entry) for entry in document["layers"]], document["weight_bits"])
+                      [_layer_from_json(entry) for entry in document["layers"]], document["weight_bits"],
+                      document["pixel_bits"])

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 SCALAR_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617
 """BN254's scalar field r: every public signal, commitment and salt is below it."""
 
@@ -20,6 +22,12 @@ ADDRESS_BITS = 160
 
 CLASSES = 10
 """The digits 0..9: the network's outputs and the only digits a record may hold."""
+
+IMAGE_BITS = 8
+"""Images are stored and preprocessed as 28×28 uint8 pixels (0..255)."""
+
+PACKED_BITS = 248
+"""Bits of pixels packed into one field element of the commitment (below the 254-bit field)."""
 
 PUBLIC_SIGNALS = ("commitment", "binding")
 """The circuit's public signals, in the order the verifier takes them."""
@@ -46,6 +54,18 @@ def binding_of(digit: int, submitter: int) -> int:
     if not 0 <= submitter < 1 << ADDRESS_BITS:
         raise StatementError(f"submitter {submitter:#x} does not fit {ADDRESS_BITS} bits")
     return (digit << ADDRESS_BITS) + submitter
+
+
+def proven_pixels(pixels: np.ndarray, pixel_bits: int) -> np.ndarray:
+    """The image as a model's statement covers it: each uint8 pixel's top `pixel_bits` bits (0..2^pixel_bits - 1)."""
+    if not 1 <= pixel_bits <= IMAGE_BITS:
+        raise StatementError(f"pixel depth {pixel_bits} is not in 1..{IMAGE_BITS} bits")
+    return np.asarray(pixels).astype(np.int64) >> (IMAGE_BITS - pixel_bits)
+
+
+def pixels_per_element(pixel_bits: int) -> int:
+    """How many pixels of `pixel_bits` bits the commitment packs into one field element."""
+    return PACKED_BITS // pixel_bits
 
 
 def solidity_library() -> str:

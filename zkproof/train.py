@@ -15,6 +15,7 @@ import numpy as np
 
 from zkproof.data import load_split
 from zkproof.onnx_export import export_onnx
+from zkproof.statement import IMAGE_BITS
 
 DEFAULT_ARCH = "conv:6:5:2:0,square,conv:16:3:2:0,square,flatten,dense:10"
 TRAIN_SEED = 7
@@ -150,6 +151,6 @@ def train(arch: str = DEFAULT_ARCH, epochs: int = DEFAULT_EPOCHS, out: Path | No
             accuracy = (network(held_x).argmax(1) == held_y).float().mean().item()
         log(f"epoch {epoch + 1}/{epochs}: loss {loss.item():.4f}, held-out accuracy {accuracy:.4f}")
     if out is not None:
-        export_onnx(fold(network), out)
+        export_onnx(fold(network), out, IMAGE_BITS)
         log(f"wrote {out}")
     return accuracy

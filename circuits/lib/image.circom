@@ -53,19 +53,18 @@ template PoseidonChain(n) {
     out <== hash[links - 1].out;
 }
 
-// Hiding commitment to an image: every pixel range-checked to 0..255, the pixels packed
-// 31 to a field element, then Poseidon over the packed pixels followed by the salt.
-template ImageCommitment(nPixels) {
-    var PER_ELEMENT = 31;
-    var PACKED = (nPixels + PER_ELEMENT - 1) \ PER_ELEMENT;
+// Hiding commitment to an image: every pixel range-checked to 0..2^bits-1, the pixels packed
+// perElement to a field element, then Poseidon over the packed pixels followed by the salt.
+template ImageCommitment(nPixels, bits, perElement) {
+    var PACKED = (nPixels + perElement - 1) \ perElement;
     signal input pixels[nPixels];
     signal input salt;
     signal output commitment;
 
-    component range = RangeCheck(nPixels, 8);
+    component range = RangeCheck(nPixels, bits);
     range.in <== pixels;
 
-    component pack = Pack(nPixels, 8, PER_ELEMENT);
+    component pack = Pack(nPixels, bits, perElement);
     pack.in <== pixels;
 
     component hash = PoseidonChain(PACKED + 1);

@@ -27,7 +27,7 @@ def honest(twin, held_out, tmp_path_factory):
     """A valid witness for a held-out digit proven for Alice: (inputs, digit, wtns path, values)."""
     pixels = held_out.images[0]
     digit = int(quantize.predict(twin, pixels[None])[0])
-    inputs = prover.circuit_input(pixels, 99, ALICE, digit)
+    inputs = prover.circuit_input(pixels, 99, ALICE, digit, twin.pixel_bits)
     wtns = prover.write_witness(inputs, tmp_path_factory.mktemp("wtns") / "honest.wtns")
     return inputs, digit, wtns, prover.read_wtns(wtns)
 
@@ -56,11 +56,13 @@ def test_circuit_digit_equals_the_twin_on_50_held_out_digits(twin, held_out, tmp
     assert len(images) == 50
     assert len(set(digits)) == 10
     for index, (pixels, digit) in enumerate(zip(images, digits, strict=True)):
-        wtns = prover.write_witness(prover.circuit_input(pixels, index, ALICE, int(digit)), tmp_path / "w.wtns")
+        inputs = prover.circuit_input(pixels, index, ALICE, int(digit), twin.pixel_bits)
+        wtns = prover.write_witness(inputs, tmp_path / "w.wtns")
         assert prover.read_wtns(wtns)[2] == statement.binding_of(int(digit), ALICE)
         if index < 5:
             with pytest.raises(prover.ProverError, match="Assert Failed"):
-                prover.write_witness(prover.circuit_input(pixels, index, ALICE, (int(digit) + 1) % 10), wtns)
+                wrong = prover.circuit_input(pixels, index, ALICE, (int(digit) + 1) % 10, twin.pixel_bits)
+                prover.write_witness(wrong, wtns)
 
 
 @pytest.fixture(scope="session")
@@ -134,12 +136,12 @@ def test_two_salts_give_two_commitments(honest, tmp_path):
 def test_unsupported_layer_is_named(twin):
     odd = quantize.IntLayer(op="maxpool", name="pool7", out_shape=(6, 6, 6), lower=0, upper=1, scale=1.0)
     with pytest.raises(circuit.CircuitError, match=r"maxpool.*pool7"):
-        circuit.generate(quantize.IntNetwork("odd", "", (1, 28, 28), [odd, *twin.layers], 10))
+        circuit.generate(quantize.IntNetwork("odd", "", (1, 28, 28), [odd, *twin.layers], 10, 8))
 
 
 def test_wrong_number_of_classes_is_refused(twin):
     with pytest.raises(circuit.CircuitError, match="10 scores"):
-        circuit.generate(quantize.IntNetwork("odd", "", (1, 28, 28), twin.layers[:-2], 10))
+        circuit.generate(quantize.IntNetwork("odd", "", (1, 28, 28), twin.layers[:-2], 10, 8))
 
 
 def _tiny_onnx(path, dense_inputs: int = 48):
@@ -181,10 +183,11 @@ def test_another_small_cnn_with_relu_and_pooling_compiles_and_matches_its_twin(t
     digits = quantize.predict(tiny, images)
     for index, (pixels, digit) in enumerate(zip(images, digits, strict=True)):
         input_file = tmp_path / "input.json"
-        input_file.write_text(json.dumps(prover.circuit_input(pixels, index, ALICE, int(digit))))
+        input_file.write_text(json.dumps(prover.circuit_input(pixels, index, ALICE, int(digit), tiny.pixel_bits)))
         snarkjs("wtns", "calculate", compiled.wasm, input_file, tmp_path / "tiny.wtns")
         assert r1cs_satisfied(compiled.r1cs, tmp_path / "tiny.wtns")
-        input_file.write_text(json.dumps(prover.circuit_input(pixels, index, ALICE, (int(digit) + 1) % 10)))
+        wrong = prover.circuit_input(pixels, index, ALICE, (int(digit) + 1) % 10, tiny.pixel_bits)
+        input_file.write_text(json.dumps(wrong))
         with pytest.raises(CeremonyError, match="Assert Failed"):
             snarkjs("wtns", "calculate", compiled.wasm, input_file, tmp_path / "wrong.wtns")
 
