@@ -75,8 +75,8 @@ $(VENV)/.installed-web: pyproject.toml $(VENV)/.installed
 
 ## test-web: the web demo end to end in headless Chromium, on an anvil (draw, classify, prove, submit, faults)
 test-web: setup-web
-	ruff check zkproof/web_config.py tools/web_server.py tests/test_web.py
-	ZKMNIST_WEB_TEST=1 ape test tests/test_web.py --network ethereum:local:foundry -q
+	ruff check zkproof scripts tests tools
+	ZKMNIST_WEB_TEST=1 ape test tests/e2e/test_web.py --network ethereum:local:foundry -q
 
 lint: setup
 	ruff check zkproof scripts tests tools

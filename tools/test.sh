@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 started=$SECONDS
-ape test tests/unit tests/e2e/test_scripts.py -q -m "not slow" >"$log" 2>&1 &
+ape test tests/unit tests/e2e/test_scripts.py tests/e2e/test_web_server.py -q -m "not slow" >"$log" 2>&1 &
 offline=$!
 tools/chain-tests.sh
 chain=$?

@@ -15,6 +15,6 @@ else
   export ZKMNIST_DEPLOYMENTS="${ZKMNIST_DEPLOYMENTS:-$out/deployments}"
 fi
 echo "== chain: $APE_FOUNDRY_HOST"
-python -m zkproof.web_config --out "$out"
+ape run web_config --network ethereum:local:foundry --account TEST::0 --out "$out"
 echo "== web demo (Ctrl-C to stop):"
 python tools/web_server.py --data "$out" --port "${WEB_PORT:-8000}"

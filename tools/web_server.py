@@ -1,14 +1,18 @@
 """Serve the web demo on localhost: webapp/ at /, plus the few repository files the page loads.
 
-    python tools/web_server.py --data build/web [--port 8000]
+    python tools/web_server.py --data build/web [--port 8000] [--timeout 15]
 
 Routes (nothing else is served, and nothing outside these folders):
-  /                 webapp/ (index.html, css, js)
+  /                 webapp/ (index.html, css, js, the prover's worker)
   /data/            the generated config.json and samples.json (--data)
   /artifacts/       the committed circuit artifacts (wasm, zkey, verification key)
   /models/          the committed integer weights
   /vendor/snarkjs/  snarkjs's browser build from node_modules
-Standard library only; prints the URL on its first line, then serves until interrupted.
+Only requests for this server (Host: 127.0.0.1:PORT or localhost:PORT) are answered, so another site cannot
+reach it through DNS rebinding; every response carries a Content-Security-Policy that lets the page load its own
+scripts, worker and WebAssembly and talk to the node of config.json (or of `?rpc=URL`), and nothing else. A
+connection that sends nothing for --timeout seconds is closed. Standard library only; prints the URL on its
+first line, then serves until interrupted.
 """
 
 from __future__ import annotations
@@ -16,15 +20,31 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import json
+import re
 import sys
+from dataclasses import dataclass
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PORT = 8000
+DEFAULT_TIMEOUT = 15.0  # seconds a connection may stay silent (idle keep-alive, or a request sent by halves)
+HOSTNAME = re.compile(r"[a-z0-9.-]+")  # a DNS name or IPv4 address, as urlsplit lowercases it
+REQUEST_QUEUE = 1024  # pending connections the kernel keeps for us (the standard library's 5 drops a burst)
+
+
+@dataclass(frozen=True)
+class Site:
+    """What every request handler needs: the route table, the node's origin, the silence limit, the log level."""
+
+    table: dict[str, Path]
+    rpc_origin: str | None
+    timeout: float
+    quiet: bool
 
 
 def routes(data: Path) -> dict[str, Path]:
@@ -39,8 +59,51 @@ def routes(data: Path) -> dict[str, Path]:
     return {prefix: folder.resolve() for prefix, folder in table.items()}
 
 
+def origin(url: str) -> str | None:
+    """`scheme://host[:port]` of an http(s) URL with a plain host name or IPv4 address, else None.
+
+    The result goes into a header, so nothing but those characters gets through."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not HOSTNAME.fullmatch(parts.hostname or ""):
+        return None
+    return f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port else "")
+
+
+def content_security_policy(rpc_origins: list[str]) -> str:
+    """The page's own scripts, its prover worker (and the blob: workers snarkjs starts inside it), WebAssembly,
+    fetches to itself and to the node, a data: icon; no plugins, forms, base URL changes or framing."""
+    connect = ["'self'", *dict.fromkeys(rpc_origins)]
+    return "; ".join([
+        "default-src 'none'",
+        "script-src 'self' 'wasm-unsafe-eval'",
+        "worker-src 'self' blob:",
+        f"connect-src {' '.join(connect)}",
+        "img-src data:",
+        "style-src 'self'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ])
+
+
+class Server(ThreadingHTTPServer):
+    """A thread per connection, with a long listen queue."""
+
+    request_queue_size = REQUEST_QUEUE
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that went away mid-answer (a closed tab, a cancelled download) is no server error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class Handler(SimpleHTTPRequestHandler):
-    """Static files from the route table; no directory listings; no caching (files change between runs)."""
+    """Static files from the route table; no directory listings; no caching (files change between runs);
+    requests for another host or with a NUL in the path refused; security headers on every response."""
 
     extensions_map = {  # noqa: RUF012 (the base class's attribute, replaced)
         **SimpleHTTPRequestHandler.extensions_map,
@@ -49,14 +112,34 @@ class Handler(SimpleHTTPRequestHandler):
         ".zkey": "application/octet-stream",
         ".json": "application/json",
     }
+    path = ""  # until parse_request sets it: an error can be sent before (a malformed request line)
 
-    def __init__(self, *args, table: dict[str, Path], quiet: bool, **kwargs) -> None:
-        self.table, self.quiet = table, quiet
+    def __init__(self, *args, site: Site, **kwargs) -> None:
+        self.site = site
+        self.timeout = site.timeout  # read by setup(): the socket's timeout for every read and write
         super().__init__(*args, **kwargs)
+
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        refusal = self.refusal()
+        if refusal:
+            self.send_error(*refusal)
+            return False
+        return True
+
+    def refusal(self) -> tuple[HTTPStatus, str] | None:
+        """Why the parsed request is not answered, or None."""
+        host, port = self.server.server_address[:2]
+        if (self.headers.get("Host") or "").lower() not in {f"{host}:{port}", f"localhost:{port}"}:
+            return HTTPStatus.MISDIRECTED_REQUEST, "Not this server"
+        if "\0" in unquote(self.path):
+            return HTTPStatus.BAD_REQUEST, "NUL in the path"
+        return None
 
     def translate_path(self, path: str) -> str:
         path = unquote(urlsplit(path).path)
-        for prefix, folder in self.table.items():
+        for prefix, folder in self.site.table.items():
             if path.startswith(prefix):
                 target = (folder / path[len(prefix):]).resolve()
                 if target == folder or target.is_relative_to(folder):
@@ -68,24 +151,37 @@ class Handler(SimpleHTTPRequestHandler):
         self.send_error(HTTPStatus.NOT_FOUND, "No listing")
         return None
 
+    def rpc_origins(self) -> list[str]:
+        """The node of config.json, and the one the page is pointed at with `?rpc=URL`."""
+        asked = parse_qs(urlsplit(self.path).query).get("rpc", [])
+        return [found for found in (self.site.rpc_origin, *map(origin, asked)) if found]
+
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-cache")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Security-Policy", content_security_policy(self.rpc_origins()))
         super().end_headers()
 
     def log_message(self, format: str, *args) -> None:
-        if not self.quiet or (len(args) > 1 and str(args[1])[:1] in "45"):
+        if not self.site.quiet or (len(args) > 1 and str(args[1])[:1] in "45"):
             super().log_message(format, *args)
 
 
-def serve(data: Path, port: int = DEFAULT_PORT, host: str = "127.0.0.1", quiet: bool = True) -> None:
+def rpc_origin_of(data: Path) -> str | None:
+    """The origin of the node the generated config points the page at."""
+    return origin(json.loads((data / "config.json").read_text()).get("rpcUrl", ""))
+
+
+def serve(data: Path, port: int = DEFAULT_PORT, host: str = "127.0.0.1", quiet: bool = True,
+          timeout: float = DEFAULT_TIMEOUT) -> None:
     """Serve until interrupted; a busy default port falls back to a free one."""
-    handler = partial(Handler, table=routes(data), quiet=quiet)
+    handler = partial(Handler, site=Site(routes(data), rpc_origin_of(data), timeout, quiet))
     try:
-        server = ThreadingHTTPServer((host, port), handler)
+        server = Server((host, port), handler)
     except OSError as error:
         if error.errno != errno.EADDRINUSE or port != DEFAULT_PORT:
             raise
-        server = ThreadingHTTPServer((host, 0), handler)
+        server = Server((host, 0), handler)
     with server:
         print(f"http://{host}:{server.server_address[1]}/", flush=True)
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: stop quietly
@@ -96,11 +192,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="folder with config.json and samples.json")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 for any free port")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                        help="seconds a connection may stay silent before it is closed")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
     if not (args.data / "config.json").is_file():
-        parser.error(f"{args.data}/config.json not found: run `python -m zkproof.web_config` first (or `make web`)")
-    serve(args.data, args.port, quiet=not args.verbose)
+        parser.error(f"{args.data}/config.json not found: run `ape run web_config` first (or `make web`)")
+    serve(args.data, args.port, quiet=not args.verbose, timeout=args.timeout)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""How sure the network is of a digit: the score margin, and the margin below which it should not be trusted.
+"""How sure the network is of a digit: the score margin, and the margin at or below which to distrust it.
 
 The margin of one image is the softmax probability of the top digit minus that of the runner-up, where the
 probabilities are a softmax of the integer scores divided by the final layer's scale (the float network's
@@ -51,24 +51,25 @@ def margin(network: quantize.IntNetwork, scores: Sequence[int]) -> float:
 
 def threshold_for(margins: Sequence[float], correct: Sequence[bool], min_accuracy: float = MIN_ACCURACY) -> float:
     """The largest margin m such that the digits with a margin of at most m are right less than `min_accuracy`
-    of the time; 0.0 when even the least confident digits are right often enough."""
-    order = np.argsort(np.asarray(margins, dtype=float), kind="stable")
-    sorted_margins = np.asarray(margins, dtype=float)[order]
-    accuracy = np.cumsum(np.asarray(correct, dtype=bool)[order]) / np.arange(1, len(order) + 1)
+    of the time; 0.0 (only ties are suspect) when even the least confident digits are right often enough."""
+    values = np.asarray(margins, dtype=float)
+    order = np.argsort(values, kind="stable")
+    accuracy = np.cumsum(np.asarray(correct, dtype=bool)[order]) / np.arange(1, len(values) + 1)
     below = np.flatnonzero(accuracy < min_accuracy)
-    return float(sorted_margins[below[-1]]) if below.size else 0.0
+    return float(values[order][below[-1]]) if below.size else 0.0
 
 
-def held_out_margins(network: quantize.IntNetwork) -> tuple[np.ndarray, np.ndarray]:
-    """Margins of the held-out digits and whether the integer network reads each one right."""
+@lru_cache(maxsize=4)
+def held_out_margins(model: str = DEFAULT_MODEL) -> tuple[np.ndarray, np.ndarray]:
+    """Margins of the held-out digits under the committed integer network of `model`, and whether it reads each
+    one right (about 10 s; cached)."""
+    network = quantize.load(model)
     held_out = load_split().held_out
     scores = quantize.forward(network, held_out.images)
     margins = np.array([margin(network, row) for row in scores])
     return margins, quantize.argmax(scores) == held_out.labels
 
 
-@lru_cache(maxsize=4)
 def low_margin_threshold(model: str = DEFAULT_MODEL, min_accuracy: float = MIN_ACCURACY) -> float:
-    """The margin at or below which a digit deserves a warning, from the held-out digits (about 10 s, cached)."""
-    margins, correct = held_out_margins(quantize.load(model))
-    return threshold_for(margins, correct, min_accuracy)
+    """The margin at or below which a digit deserves a warning, from the held-out digits of `model`."""
+    return threshold_for(*held_out_margins(model), min_accuracy)

@@ -1,27 +1,23 @@
-"""Generate the web demo's data: config.json (chain, registry, selectors) and samples.json (held-out digits).
+"""The web demo's data: config.json (chain, registry, selectors, statement, low-margin threshold) and samples.json.
 
-    APE_FOUNDRY_HOST=http://127.0.0.1:8545 python -m zkproof.web_config --out build/web
-
-Connects to the anvil at APE_FOUNDRY_HOST through Ape (ethereum:local:foundry), uses the registry of the
-deployment record if it is live there and deploys one from TEST::0 otherwise (`registry.connect_or_deploy`).
-Function and custom-error selectors come from the compiled ABI, so the page needs no keccak of its own.
+Written by `ape run web_config` (scripts/web_config.py) for the registry of a live chain. Function and custom-error
+selectors come from the compiled ABI, so the page needs no keccak of its own; the margin at or below which the
+page warns that a drawing is no clear digit comes from `zkproof.confidence` (about 10 s).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from eth_utils import keccak
 
+from zkproof import confidence
 from zkproof import registry as client
 from zkproof.data import load_split
-from zkproof.paths import BUILD
+from zkproof.statement import ADDRESS_BITS
 
 SAMPLES_PER_DIGIT = 2
 STANDARD_ERRORS = {"Error": [("message", "string")], "Panic": [("code", "uint256")]}
@@ -58,7 +54,8 @@ def config(deployment: client.Deployment, rpc_url: str) -> dict[str, Any]:
         "modelId": deployment.model_id,
         "model": model,
         "onnxSha256": deployment.onnx_sha256,
-        "network": f"/models/{model}.quant.json",
+        "weights": f"/models/{model}.quant.json",
+        "addressBits": ADDRESS_BITS,
         "artifacts": {
             "wasm": f"/artifacts/{model}/{model}.wasm",
             "zkey": f"/artifacts/{model}/{model}.zkey",
@@ -68,6 +65,7 @@ def config(deployment: client.Deployment, rpc_url: str) -> dict[str, Any]:
         "defaultAccount": 1,  # anvil's account #1: #0 deployed and owns the registry
         "functions": {name: functions[name] for name in ("submit", "recordOf")},
         "errors": errors,
+        "lowMargin": {"threshold": confidence.low_margin_threshold(model), "minAccuracy": confidence.MIN_ACCURACY},
     }
 
 
@@ -85,26 +83,3 @@ def write(out: Path, deployment: client.Deployment, rpc_url: str, per_digit: int
     (out / "config.json").write_text(json.dumps(config(deployment, rpc_url), indent=1) + "\n")
     (out / "samples.json").write_text(json.dumps(samples(per_digit)) + "\n")
     return out
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=BUILD / "web")
-    parser.add_argument("--network", default="ethereum:local:foundry")
-    args = parser.parse_args(argv)
-    rpc_url = os.environ.get("APE_FOUNDRY_HOST")
-    if not rpc_url:
-        parser.error("set APE_FOUNDRY_HOST to the URL of a running anvil (tools/web.sh does)")
-
-    import ape
-
-    with ape.networks.parse_network_choice(args.network):
-        _, deployment = client.connect_or_deploy(ape.accounts.test_accounts[0])
-    write(args.out, deployment, rpc_url)
-    print(f"registry {deployment.registry} on chain {deployment.chain_id} at {rpc_url}; "
-          f"config in {args.out}/config.json", flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

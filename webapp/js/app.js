@@ -1,31 +1,38 @@
 // The page: drawing pad and samples → 28×28 pixels → integer network → Groth16 proof → registry.
+// While a proof or a submission runs, the inputs are locked: what is shown and submitted is always the
+// proof of the pixels on screen.
 import {
   ChainError, Unreachable, decodeRecord, decodeRevert, encodeCall, httpTransport, revertData, toHex,
   waitForReceipt, walletTransport,
 } from "./chain.js";
-import { classify, loadNetwork, probabilities } from "./net.js";
+import { classify, loadNetwork, margin, probabilities, provenPixels } from "./net.js";
+import { Pad, pixelCanvas } from "./pad.js";
 import { SIDE, inkOf, toMnist } from "./preprocess.js";
-import { prove, randomSalt } from "./prove.js";
+import { percentDone, stageNamed } from "./progress.js";
+import { randomSalt, startProver } from "./prove.js";
 
 const $ = (id) => document.getElementById(id);
-const pad = $("pad");
-const ctx = pad.getContext("2d", { willReadFrequently: true });
-const STROKE = 24; // px on the 280 px pad: about MNIST's stroke once the digit is fitted to 20×20
+const WIDE_SCREEN = matchMedia("(min-width: 600px)"); // the proof's JSON starts open only there
+const TICK_MS = 200;
 
 const state = {
   config: null,
   network: null,
+  prover: null, // {ready, prove} of the prover worker
   samples: [],
   sample: null, // the held-out sample shown, until the user draws over it
   pixels: null, // 784 ints, or null for an empty pad
   digit: null,
-  proof: null,
+  margin: null, // top probability minus the runner-up's
+  proof: null, // the proof of `pixels`, with `recorded` once the registry has it
   request: null, // JSON-RPC request(method, params) of the node or wallet
   mode: "node",
   accounts: [],
-  busy: false,
+  busy: false, // proving or submitting: the inputs are locked
 };
 window.zkmnist = { state, classify: (pixels) => classify(state.network, pixels).digit };
+
+let pad = null; // the drawing pad, once the network is there to classify what is drawn
 
 function show(element, kind, text) {
   element.className = `status ${kind}`;
@@ -33,88 +40,54 @@ function show(element, kind, text) {
 }
 
 const short = (hex) => `${hex.slice(0, 8)}…${hex.slice(-6)}`;
+const points = (fraction) => `${(100 * fraction).toFixed(1)} points`;
 
-// ------------------------------------------------------------------ drawing pad
-
-function clearPad() {
-  ctx.fillStyle = "#fff";
-  ctx.fillRect(0, 0, pad.width, pad.height);
-}
-
-function padPoint(event) {
-  const box = pad.getBoundingClientRect();
-  return [(event.clientX - box.left) * (pad.width / box.width), (event.clientY - box.top) * (pad.height / box.height)];
-}
+// ------------------------------------------------------------------ inputs
 
 function setUpPad() {
-  clearPad();
-  ctx.lineCap = ctx.lineJoin = "round";
-  ctx.lineWidth = STROKE;
-  ctx.strokeStyle = ctx.fillStyle = "#000";
-  let last = null;
-  pad.addEventListener("pointerdown", (event) => {
-    pad.setPointerCapture(event.pointerId);
+  pad = new Pad($("pad"), () => {
     state.sample = null;
-    last = padPoint(event);
-    ctx.beginPath();
-    ctx.arc(last[0], last[1], STROKE / 2, 0, 2 * Math.PI);
-    ctx.fillStyle = "#000";
-    ctx.fill();
-  });
-  pad.addEventListener("pointermove", (event) => {
-    if (!last) return;
-    const point = padPoint(event);
-    ctx.beginPath();
-    ctx.moveTo(...last);
-    ctx.lineTo(...point);
-    ctx.stroke();
-    last = point;
-  });
-  const end = () => {
-    if (!last) return;
-    last = null;
     update();
-  };
-  pad.addEventListener("pointerup", end);
-  pad.addEventListener("pointercancel", end);
+  });
   $("clear").addEventListener("click", () => {
     state.sample = null;
-    clearPad();
+    pad.clear();
     update();
   });
-}
-
-/** An image of 784 pixels (white ink on black) as a 28×28 canvas; `invert` gives dark ink on white. */
-function pixelCanvas(pixels, invert = false) {
-  const canvas = document.createElement("canvas");
-  canvas.width = canvas.height = SIDE;
-  const image = canvas.getContext("2d").createImageData(SIDE, SIDE);
-  pixels.forEach((p, i) => {
-    const v = invert ? 255 - p : p;
-    image.data.set([v, v, v, 255], 4 * i);
-  });
-  canvas.getContext("2d").putImageData(image, 0, 0);
-  return canvas;
 }
 
 function showSamples() {
   const box = $("samples");
   for (const sample of state.samples) {
     const button = document.createElement("button");
+    const name = `held-out digit #${sample.index}, labelled ${sample.label}`;
     button.type = "button";
     button.className = "sample";
     button.dataset.index = sample.index;
-    button.title = `held-out digit #${sample.index}, labelled ${sample.label}`;
+    button.setAttribute("aria-label", name);
+    button.title = name;
     button.append(pixelCanvas(sample.pixels, true));
     button.addEventListener("click", () => {
       state.sample = sample;
-      clearPad();
-      ctx.imageSmoothingEnabled = true;
-      ctx.drawImage(pixelCanvas(sample.pixels, true), 0, 0, pad.width, pad.height);
+      pad.showImage(sample.pixels);
       update();
     });
     box.append(button);
   }
+}
+
+/** Lock (busy) or unlock every input that could change the pixels, the account or the proof. */
+function setBusy(busy) {
+  state.busy = busy;
+  pad.lock(busy);
+  refreshButtons();
+}
+
+function refreshButtons() {
+  const { busy, proof } = state;
+  for (const id of ["prove", "clear", "reconnect", "account"]) $(id).disabled = busy;
+  for (const button of document.querySelectorAll(".sample")) button.disabled = busy;
+  $("submit").disabled = busy || !proof || proof.recorded || !$("account").value;
 }
 
 // ------------------------------------------------------------------ classification
@@ -122,7 +95,7 @@ function showSamples() {
 function update() {
   state.pixels = state.sample
     ? state.sample.pixels.slice()
-    : toMnist(inkOf(ctx.getImageData(0, 0, pad.width, pad.height)), pad.width, pad.height);
+    : toMnist(inkOf(pad.imageData()), pad.canvas.width, pad.canvas.height);
   state.proof = null;
   $("proof-result").hidden = $("proof-details").hidden = $("record").hidden = true;
   show($("prove-status"), "", "");
@@ -132,30 +105,105 @@ function update() {
   const preview = $("preview").getContext("2d");
   preview.fillStyle = "#000";
   preview.fillRect(0, 0, SIDE, SIDE);
-  const bars = $("bars");
-  bars.replaceChildren();
+  $("bars").replaceChildren();
   if (!state.pixels) {
-    state.digit = null;
+    state.digit = state.margin = null;
     $("digit").textContent = "–";
+    showMargin();
     return;
   }
   preview.drawImage(pixelCanvas(state.pixels), 0, 0);
   const { digit, scores } = classify(state.network, state.pixels);
+  const probs = probabilities(state.network, scores);
   state.digit = digit;
+  state.margin = margin(state.network, scores);
   $("digit").textContent = digit;
-  probabilities(state.network, scores).forEach((p, d) => {
-    const row = document.createElement("div");
-    row.className = d === digit ? "bar top" : "bar";
-    row.innerHTML = `<span>${d}</span><span class="fill" style="width:${(100 * p).toFixed(1)}%"></span>` +
-      `<span class="pct">${(100 * p).toFixed(1)}%</span>`;
-    bars.append(row);
+  $("bars").append(...probs.map((p, d) => bar(d, p, d === digit)));
+  showMargin(probs);
+}
+
+/** One row of the bars: the digit, a bar as wide as its probability, the percentage. */
+function bar(digit, probability, top) {
+  const percent = `${(100 * probability).toFixed(1)}%`;
+  const row = document.createElement("div");
+  row.className = top ? "bar top" : "bar";
+  const fill = document.createElement("span");
+  fill.className = "fill";
+  fill.style.width = percent; // CSSOM, not a style attribute: the page's CSP allows no inline styles
+  const label = document.createElement("span");
+  label.textContent = digit;
+  const value = document.createElement("span");
+  value.className = "pct";
+  value.textContent = percent;
+  row.append(label, fill, value);
+  return row;
+}
+
+/** The most probable digit other than `digit`. */
+function runnerUp(probs, digit) {
+  let best = digit === 0 ? 1 : 0;
+  probs.forEach((p, d) => {
+    if (d !== digit && p > probs[best]) best = d;
   });
+  return best;
+}
+
+/** The margin under the digit, and the warning when it is as low as the least reliable held-out digits'. */
+function showMargin(probs) {
+  const warning = $("low-margin");
+  if (state.margin === null) {
+    $("margin").textContent = "";
+    show(warning, "", "");
+    return;
+  }
+  const second = runnerUp(probs, state.digit);
+  $("margin").textContent = `margin ${points(state.margin)} over ${second} (top minus runner-up)`;
+  const { threshold, minAccuracy } = state.config.lowMargin;
+  show(warning, state.margin <= threshold ? "warn" : "", state.margin <= threshold
+    ? `Low confidence: the network barely prefers ${state.digit} to ${second} (a margin of ` +
+      `${points(state.margin)}). Held-out digits with a margin of ${points(threshold)} or less are read right ` +
+      `less than ${100 * minAccuracy}% of the time, so this may be no clear digit. A proof would still be valid: ` +
+      `it says the network reads a ${state.digit}, not that you drew one.`
+    : "");
 }
 
 // ------------------------------------------------------------------ proving
 
+/** The progress bar and elapsed time of one proof; the status line changes only with the stage. */
+function startProgress() {
+  const status = $("prove-status");
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  const tick = () => { $("prove-elapsed").textContent = `${seconds().toFixed(1)} s`; };
+  const timer = setInterval(tick, TICK_MS);
+  let current = null;
+  tick();
+  $("prove-bar").value = 0;
+  $("prove-percent").textContent = "0%";
+  $("prove-progress").hidden = false;
+  return {
+    stage(name, fraction) {
+      if (name !== current) {
+        current = name;
+        $("prove-progress").dataset.stage = name;
+        show(status, "busy", `${stageNamed(name).label} …`);
+      }
+      const percent = percentDone(name, fraction);
+      if ($("prove-bar").value === percent) return;
+      $("prove-bar").value = percent;
+      $("prove-percent").textContent = `${percent}%`;
+    },
+    seconds,
+    stop() {
+      clearInterval(timer);
+      $("prove-progress").hidden = true;
+    },
+  };
+}
+
 async function onProve() {
   const status = $("prove-status");
+  if (pad.drawing) return; // a stroke still in progress (a second finger on Prove): the pixels are not final
   if (!state.pixels) {
     show(status, "error", "The canvas is empty: draw a digit or pick a sample first. No proof was made.");
     return;
@@ -166,40 +214,36 @@ async function onProve() {
       "it was made for. Connect to the chain first (step 4).");
     return;
   }
-  const digit = state.digit;
-  const started = performance.now();
-  let stage = "starting";
-  const tick = () => show(status, "busy", `${stage} … ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  const timer = setInterval(tick, 200);
-  tick();
-  state.busy = true;
-  refreshButtons();
+  const statement = { pixels: provenPixels(state.network, state.pixels), digit: state.digit, submitter,
+    salt: randomSalt() };
+  setBusy(true);
+  const progress = startProgress();
   try {
-    const result = await prove({ pixels: state.pixels, digit, submitter, salt: randomSalt() },
-      state.config.artifacts, (message) => { stage = message; tick(); });
-    state.proof = { ...result, digit, submitter };
-    showProof(state.proof, (performance.now() - started) / 1000);
+    await state.prover.ready;
+    const result = await state.prover.prove(statement, state.config.artifacts, progress.stage);
+    state.proof = { ...result, digit: statement.digit, submitter, seconds: progress.seconds(), recorded: false };
+    showProof(state.proof);
   } catch (error) {
     show(status, "error", `No proof: ${error.message}`);
   } finally {
-    clearInterval(timer);
-    state.busy = false;
-    refreshButtons();
+    progress.stop();
+    setBusy(false);
   }
 }
 
-function showProof(proof, seconds) {
-  const { times } = proof;
+function showProof(proof) {
+  const { times, seconds } = proof;
   show($("prove-status"), proof.verified ? "ok" : "error", proof.verified
     ? `Proof made in ${seconds.toFixed(1)} s and checked with the verification key.`
     : "The proof does not verify with the verification key.");
   $("proof-digit").textContent = proof.digit;
   $("proof-submitter").textContent = proof.submitter;
   $("proof-commitment").textContent = `0x${proof.commitment.toString(16).padStart(64, "0")}`;
-  $("proof-binding").textContent = `${proof.digit} · 2^160 + ${proof.submitter}`;
+  $("proof-binding").textContent = `${proof.digit} · 2^${state.config.addressBits} + ${proof.submitter}`;
   $("proof-time").textContent = `${seconds.toFixed(1)} s in all: witness ${times.witness.toFixed(2)} s, ` +
     `Groth16 ${times.proof.toFixed(2)} s (the rest: download and verification)`;
   $("proof-json").textContent = JSON.stringify({ publicSignals: proof.publicSignals, proof: proof.proof }, null, 1);
+  $("proof-details").open = WIDE_SCREEN.matches;
   $("proof-result").hidden = $("proof-details").hidden = false;
 }
 
@@ -291,6 +335,7 @@ async function rejection(error, proof, from) {
 async function onSubmit() {
   const status = $("submit-status");
   const proof = state.proof;
+  if (pad.drawing) return; // a stroke in progress would end mid-submission and replace the proof
   if (!proof) {
     show(status, "error", "Prove first (step 3).");
     return;
@@ -302,8 +347,7 @@ async function onSubmit() {
     to: config.registry,
     data: encodeCall(config.functions.submit, [config.modelId, proof.digit, proof.commitment, ...proof.words]),
   };
-  state.busy = true;
-  refreshButtons();
+  setBusy(true);
   try {
     show(status, "busy", "estimating gas (a rejection shows here, before anything is sent) …");
     let gas;
@@ -329,6 +373,7 @@ async function onSubmit() {
     }
     const call = { to: config.registry, data: encodeCall(config.functions.recordOf, [proof.commitment]) };
     const record = decodeRecord(await request("eth_call", [call, "latest"]));
+    proof.recorded = true; // Submit stays off until a new proof: a second time would only be refused
     showRecord(record, hash, receipt);
     show(status, record.digit === proof.digit ? "ok" : "error", record.digit === proof.digit
       ? `Recorded on chain: the registry now says commitment ${short(toHex(proof.commitment))} is a ${record.digit}.`
@@ -337,8 +382,7 @@ async function onSubmit() {
     show(status, "error", error instanceof Unreachable ? `Cannot reach the chain: ${error.message}.`
       : `The transaction failed: ${error.message}`);
   } finally {
-    state.busy = false;
-    refreshButtons();
+    setBusy(false);
   }
 }
 
@@ -351,12 +395,6 @@ function showRecord(record, hash, receipt) {
   $("record").hidden = false;
 }
 
-function refreshButtons() {
-  $("prove").disabled = state.busy;
-  $("submit").disabled = state.busy || !state.proof || !$("account").value;
-  $("reconnect").disabled = state.busy;
-}
-
 // ------------------------------------------------------------------ start
 
 async function loadJson(url) {
@@ -365,20 +403,22 @@ async function loadJson(url) {
   return response.json();
 }
 
+function showFatal(text) {
+  show($("fatal"), "error", text);
+  $("fatal").hidden = false;
+}
+
 async function main() {
-  setUpPad();
   try {
     state.config = await loadJson("/data/config.json");
-    [state.network, state.samples] = await Promise.all([loadNetwork(state.config.network), loadJson(state.config.samples)]);
+    [state.network, state.samples] = await Promise.all([loadNetwork(state.config.weights), loadJson(state.config.samples)]);
   } catch (error) {
-    show($("fatal"), "error", `The page cannot start: ${error.message}. Serve it with \`make web\`.`);
-    $("fatal").hidden = false;
+    showFatal(`The page cannot start: ${error.message}. Serve it with \`make web\`.`);
     return;
   }
-  if (typeof snarkjs === "undefined") {
-    show($("fatal"), "error", "snarkjs did not load (/vendor/snarkjs/snarkjs.min.js): proving is unavailable.");
-    $("fatal").hidden = false;
-  }
+  state.prover = startProver("js/prove-worker.js", state.config.addressBits);
+  state.prover.ready.catch((error) => showFatal(`${error.message}: proving is unavailable.`));
+  setUpPad();
   showSamples();
   update();
   $("prove").addEventListener("click", onProve);

@@ -2,6 +2,8 @@
 // models/<model>.quant.json, the same exact arithmetic as the circuit, the same argmax (ties → lowest index).
 // A tensor is {data: BigInt[], shape: [C, H, W] or [N]}, row-major like numpy.
 
+const IMAGE_BITS = 8; // pixels are stored as 0..255
+
 /** Load the integer network; weights are flattened to BigInt arrays once. */
 export async function loadNetwork(url) {
   const response = await fetch(url);
@@ -15,7 +17,7 @@ export async function loadNetwork(url) {
     weightShape: layer.weight && shapeOf(layer.weight),
     bias: layer.bias && layer.bias.map(BigInt),
   }));
-  return { model: doc.model, inputShape: doc.input_shape, layers };
+  return { model: doc.model, inputShape: doc.input_shape, pixelBits: doc.pixel_bits, layers };
 }
 
 function shapeOf(nested) {
@@ -24,10 +26,13 @@ function shapeOf(nested) {
   return shape;
 }
 
-/** Integer scores (BigInt[]) for 784 pixels 0..255, row-major. */
+/** The image as the model's statement covers it: each pixel's top `pixelBits` bits (zkproof/statement.py). */
+export const provenPixels = (network, pixels) => Array.from(pixels, (p) => p >> (IMAGE_BITS - network.pixelBits));
+
+/** Integer scores (BigInt[]) for 784 pixels 0..255, row-major, read at the model's pixel depth. */
 export function forward(network, pixels) {
   if (pixels.length !== network.inputShape.reduce((a, b) => a * b)) throw new Error("wrong number of pixels");
-  let x = { data: Array.from(pixels, (p) => BigInt(p)), shape: network.inputShape };
+  let x = { data: provenPixels(network, pixels).map(BigInt), shape: network.inputShape };
   for (const layer of network.layers) x = STEPS[layer.op](layer, x);
   return x.data;
 }
@@ -109,7 +114,10 @@ const STEPS = {
   flatten: (layer, { data }) => ({ data, shape: [data.length] }),
 };
 
-/** Softmax of the float network's logits (integer score / final scale), for display only. */
+/**
+ * Softmax of the float network's logits (integer score / final scale), summed left to right: the bars, and
+ * the margin. zkproof/confidence.py computes the same numbers the same way.
+ */
 export function probabilities(network, scores) {
   const scale = network.layers[network.layers.length - 1].scale;
   const logits = scores.map((s) => Number(s) / scale);
@@ -117,4 +125,10 @@ export function probabilities(network, scores) {
   const exps = logits.map((l) => Math.exp(l - top));
   const total = exps.reduce((a, b) => a + b, 0);
   return exps.map((e) => e / total);
+}
+
+/** How sure the network is: the top digit's probability minus the runner-up's (0 for a tie, near 1 when clear). */
+export function margin(network, scores) {
+  const [first, second] = probabilities(network, scores).sort((a, b) => b - a);
+  return first - second;
 }

@@ -1,0 +1,30 @@
+"""`ape run web_config`: the web demo's config.json and samples.json for the registry of a running node."""
+
+from pathlib import Path
+
+import ape
+import click
+from ape.cli import ConnectedProviderCommand, account_option
+
+from zkproof import web_config
+from zkproof.chain import is_ephemeral, one_line_errors
+from zkproof.paths import BUILD
+from zkproof.registry import Registry
+
+
+@click.command(cls=ConnectedProviderCommand)
+@account_option()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=BUILD / "web", show_default=True,
+              help="Folder for config.json and samples.json.")
+def cli(account, out: Path) -> None:
+    """Use the recorded registry if it is live on this chain (deploy one from ACCOUNT on a local chain if not),
+    then write the page's data for it."""
+    if is_ephemeral():
+        raise click.ClickException("no node is running: the page needs a chain that outlives this command "
+                                   "(`make web` starts one; or set APE_FOUNDRY_HOST)")
+    rpc_url = ape.chain.provider.uri
+    with one_line_errors():
+        deployment = Registry.connect_or_deploy(account, log=lambda line: click.echo(line, err=True)).deployment
+    web_config.write(out, deployment, rpc_url)
+    click.echo(f"registry {deployment.registry} on chain {deployment.chain_id} at {rpc_url}; "
+               f"config in {out}/config.json")
