@@ -44,9 +44,10 @@ test: setup
 	ruff check zkproof scripts tests tools
 	tools/test.sh
 
-## test-slow: the tests too slow for every run (a second whole circuit compiled); CI runs them
+## test-slow: the tests too slow for every run (a second whole circuit; the batch circuit, its key, its registry on anvil)
 test-slow: setup
 	ape test tests/unit -m slow -q
+	ape test tests/chain -m slow --network ethereum:local:foundry -q
 
 ## build-circuit: regenerate the circuit and its artifacts (reuses the cached local ceremony)
 build-circuit: setup

@@ -3,10 +3,11 @@
 import json
 from pathlib import Path
 
+import ape
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from zkproof import prover
+from zkproof import batch, prover
 from zkproof.chain import one_line_errors, warn_if_ephemeral
 from zkproof.data import load_split
 from zkproof.preprocess import ImageError, preprocess_file
@@ -27,14 +28,107 @@ def _pixels(image: Path | None, sample: int | None):
     return held_out.images[sample]
 
 
+def _batch_pixels(size: int, images: Path | None, samples: str | None) -> list:
+    """The batch's images: `--images DIR` (its image files, sorted by name), `--samples I,J,…` (held-out indices),
+    or by default the held-out digits 0..N-1."""
+    if images is not None and samples is not None:
+        raise click.UsageError("give at most one of --images DIR or --samples I,J,…")
+    if images is not None:
+        if not images.is_dir():
+            raise click.BadParameter(f"{images} is not a folder", param_hint="--images")
+        files = sorted(f for f in images.iterdir() if f.suffix.lower() in {".png", ".jpg", ".jpeg", ".bmp", ".gif"})
+        if len(files) != size:
+            raise click.BadParameter(f"{images} holds {len(files)} image file(s), the batch takes {size}",
+                                     param_hint="--images")
+        out = []
+        for file in files:
+            try:
+                out.append(preprocess_file(file))
+            except ImageError as error:
+                raise click.BadParameter(f"{file.name}: {error}", param_hint="--images") from error
+        return out
+    held_out = load_split().held_out
+    if samples is not None:
+        try:
+            indices = [int(part) for part in samples.split(",")]
+        except ValueError as error:
+            raise click.BadParameter("expected indices separated by commas", param_hint="--samples") from error
+        if len(indices) != size or not all(0 <= i < len(held_out) for i in indices):
+            raise click.BadParameter(f"expected {size} indices in 0..{len(held_out) - 1}", param_hint="--samples")
+        return [held_out.images[i] for i in indices]
+    return [held_out.images[i] for i in range(size)]
+
+
+def _submit_batch(account, size: int, images: Path | None, samples: str | None, as_json: bool) -> None:
+    log = lambda line: click.echo(line, err=True)  # noqa: E731
+    try:
+        pixels = _batch_pixels(batch.check_size(size), images, samples)
+    except batch.BatchError as error:
+        raise click.BadParameter(str(error), param_hint="--batch") from error
+    with one_line_errors():
+        directory = None if warn_if_ephemeral() else DEPLOYMENTS
+        registry = Registry.connect_or_deploy(account, directory=directory, log=log)
+        artifacts = batch.build(registry.deployment.model, size, log=log)
+        if not registry.has_batch_verifier(size):
+            if not ape.networks.provider.network.is_dev:
+                raise click.ClickException(f"no batch verifier of {size} digits is registered on this network; "
+                                           "batch keys here are development-only, so they are deployed only on "
+                                           "development chains")
+            registry.deploy_batch(account, artifacts, log=log)
+        click.secho(batch.DEVELOPMENT_WARNING, fg="yellow", err=True)
+        try:
+            proof = batch.prove_batch(pixels, str(account.address), artifacts=artifacts)
+        except batch.BatchError as error:
+            raise click.ClickException(str(error)) from error
+        receipt = registry.submit_batch(proof, account)
+        record = registry.batch_of(proof.batch_commitment)
+    result = {
+        "digits": list(proof.digits),
+        "batch_commitment": f"{proof.batch_commitment:#066x}",
+        "commitments": [f"{c:#066x}" for c in proof.commitments],
+        "tx_hash": str(receipt.txn_hash),
+        "gas_used": receipt.gas_used,
+        "gas_per_digit": receipt.gas_used // size,
+        "registry": registry.address,
+        "batch_registry": registry.batch_deployment.batch_registry,
+        "submitter": str(account.address),
+        "model_id": registry.model_id,
+        "recorded": record is not None and record.digits == proof.digits
+        and record.submitter.lower() == str(account.address).lower(),
+        "timestamp": record.timestamp if record else None,
+        "ephemeral": directory is None,
+    }
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(f"digits:           {' '.join(map(str, result['digits']))}")
+    click.echo(f"batch commitment: {result['batch_commitment']}")
+    click.echo(f"tx:               {result['tx_hash']} ({result['gas_used']:,} gas, "
+               f"{result['gas_per_digit']:,} per digit)")
+    click.echo(f"record:           {'every digit read back' if result['recorded'] else 'NOT recorded as proven'}, "
+               f"batch registry {result['batch_registry']}")
+
+
 @click.command(cls=ConnectedProviderCommand)
 @account_option()
 @click.option("--image", type=click.Path(path_type=Path), help="An image file (PNG, JPEG, …) of a digit.")
 @click.option("--sample", type=int, help="Index of a held-out MNIST digit (0..1999).")
+@click.option("--batch", "batch_size", type=int, default=None,
+              help=f"Prove N images in one batch proof (1..{batch.MAX_BATCH}; development key, built on first use).")
+@click.option("--images", type=click.Path(path_type=Path), default=None, help="With --batch: a folder of N images.")
+@click.option("--samples", default=None, help="With --batch: N held-out indices, e.g. 3,14,15 (default 0..N-1).")
 @click.option("--prover", "prover_name", type=click.Choice(prover.PROVERS), default="groth16py", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def cli(account, image: Path | None, sample: int | None, prover_name: str, as_json: bool) -> None:
-    """Prove that a private image is classified as its digit and record it in the registry."""
+def cli(account, image: Path | None, sample: int | None, batch_size: int | None, images: Path | None,
+        samples: str | None, prover_name: str, as_json: bool) -> None:
+    """Prove that a private image (or, with --batch N, N images) is classified as its digit and record it."""
+    if batch_size is not None:
+        if image is not None or sample is not None:
+            raise click.UsageError("--batch takes --images DIR or --samples, not --image or --sample")
+        _submit_batch(account, batch_size, images, samples, as_json)
+        return
+    if images is not None or samples is not None:
+        raise click.UsageError("--images and --samples need --batch N")
     pixels = _pixels(image, sample)
     with one_line_errors():
         directory = None if warn_if_ephemeral() else DEPLOYMENTS

@@ -12,13 +12,17 @@ from zkproof.registry import Registry, tally
 @click.option("--digit", type=click.IntRange(0, 9), default=None, help="Only this digit.")
 @click.option("--model-id", type=int, default=None, help="Only this model id.")
 def cli(submitter: str | None, digit: int | None, model_id: int | None) -> None:
-    """A table of ClassificationRecorded events and the counts per digit."""
+    """A table of the recorded classifications (single records and every digit of each batch) and the counts per
+    digit."""
     with one_line_errors():
         registry = Registry.connect()
-        entries = registry.classifications(submitter=submitter, digit=digit, model_id=model_id)
-    click.echo(f"registry {registry.address}: {len(entries)} record(s)")
+        entries = registry.all_classifications(submitter=submitter, digit=digit, model_id=model_id)
+    batched = sum(entry.in_batch for entry in entries)
+    click.echo(f"registry {registry.address}: {len(entries)} record(s)"
+               + (f", {batched} of them digits of batches (commitment = the batch's, then [index])" if batched else ""))
     click.echo(f"{'block':>7}  {'digit':>5}  {'model':>5}  {'submitter':<42}  commitment")
     for entry in entries:
+        where = f" [{entry.index}]" if entry.in_batch else ""
         click.echo(f"{entry.block:>7}  {entry.digit:>5}  {entry.model_id:>5}  {entry.submitter:<42}  "
-                   f"{entry.commitment:#066x}")
+                   f"{entry.commitment:#066x}{where}")
     click.echo("per digit: " + "  ".join(f"{d}:{n}" for d, n in tally(entries).items()))

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 source tools/anvil.sh
 
 echo "== chain tier on ethereum:local:foundry"
-ape test tests/chain --network ethereum:local:foundry -q
+ape test tests/chain --network ethereum:local:foundry -q -m "not slow"
 
 echo "== chain tier on a fork of an upstream chain"
 start_anvil ZKMNIST_UPSTREAM_PORT --chain-id 31338
@@ -14,4 +14,4 @@ export ZKMNIST_UPSTREAM_PORT
 ZKMNIST_DEPLOYMENTS=$(mktemp -d)
 export ZKMNIST_DEPLOYMENTS
 ape run deploy --network ethereum:upstream:node --account TEST::0
-ape test tests/chain --network ethereum:upstream-fork:foundry -q
+ape test tests/chain --network ethereum:upstream-fork:foundry -q -m "not slow"

@@ -9,6 +9,7 @@ Templates live in circuits/lib/; this module only instantiates and wires them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -62,15 +63,24 @@ def _instance(layer: IntLayer, shape: tuple[int, ...], input_bits: int) -> str:
     raise CircuitError(f"unsupported op {layer.op!r} at node {layer.name!r}")
 
 
-def generate(network: IntNetwork) -> str:
-    """Circom source of the whole statement for `network`."""
+@dataclass(frozen=True)
+class Layers:
+    """The per-digit part shared by the single-digit and the batch circuit: the weight functions, the body that
+    wires the layers from the signal `pixels`, and the signal holding the scores."""
+
+    functions: list[str]
+    body: list[str]
+    scores: str
+
+
+def layers(network: IntNetwork) -> Layers:
+    """Instantiate and wire every layer of `network` (checked: ten scores, every layer within the field)."""
     if network.layers[-1].out_shape != (CLASSES,):
         raise CircuitError(f"last node {network.layers[-1].name!r} must output {CLASSES} scores, "
                            f"got shape {network.layers[-1].out_shape}")
     for layer in network.layers:
         if layer.bits > FIELD_BITS_LIMIT:
             raise CircuitError(f"node {layer.name!r} needs {layer.bits} bits, over the {FIELD_BITS_LIMIT}-bit limit")
-    pixels = int(np.prod(network.input_shape))
     functions: list[str] = []
     body: list[str] = []
     shape: tuple[int, ...] = network.input_shape
@@ -84,6 +94,14 @@ def generate(network: IntNetwork) -> str:
         body.append(f"    component {layer.name} = {_instance(layer, shape, source_bits)};")
         body.append(f"    {layer.name}.in <== {source};")
         source, source_bits, shape = f"{layer.name}.out", layer.bits, layer.out_shape
+    return Layers(functions, body, source)
+
+
+def generate(network: IntNetwork) -> str:
+    """Circom source of the whole statement for `network`."""
+    wired = layers(network)
+    functions, body, source = wired.functions, wired.body, wired.scores
+    pixels = int(np.prod(network.input_shape))
     name = template_name(network.model)
     includes = "\n".join(f'include "lib/{library}";' for library in LIBRARIES)
     return f"""pragma circom {CIRCOM_VERSION};

@@ -14,7 +14,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,11 +31,15 @@ if TYPE_CHECKING:
     from ape.contracts import ContractInstance
     from ape.managers.project import ProjectManager
 
+    from zkproof.batch import Artifacts, BatchProof
     from zkproof.proof import Proof
 
 DEPLOYMENTS = Path(os.environ.get("ZKMNIST_DEPLOYMENTS", ROOT / "deployments"))
 DEFAULT_MODEL_ID = 1
 REGISTRY_CONTRACT = "DigitRegistry"
+BATCH_REGISTRY_CONTRACT = "BatchRegistry"
+BATCH_GAS_PER_DIGIT_BUDGET = 20_000
+"""The most a 16-digit `submitBatch` may cost per digit (receipt gasUsed / 16): the issue's goal."""
 SUBMIT_GAS_BUDGET = 252_000
 """The most a `submit` may cost (receipt gasUsed, for any proof): the figure the README promises."""
 
@@ -110,7 +114,8 @@ class Record:
 
 @dataclass(frozen=True)
 class Classification:
-    """One `ClassificationRecorded` event."""
+    """One `ClassificationRecorded` event, or one digit of a `BatchRecorded` event (then `commitment` is the batch
+    commitment, the Merkle root of the batch's image commitments, and `index` the image's leaf)."""
 
     commitment: int
     submitter: str
@@ -118,6 +123,56 @@ class Classification:
     digit: int
     block: int
     transaction: str
+    index: int | None = None
+
+    @property
+    def in_batch(self) -> bool:
+        return self.index is not None
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    """A batch's on-chain record (one packed storage slot)."""
+
+    digits: tuple[int, ...]
+    submitter: str
+    timestamp: int
+
+
+@dataclass(frozen=True)
+class BatchDeployment:
+    """Where the BatchRegistry of a registry lives on one network, and its verifiers by batch size. Kept next to
+    the registry's record as `<ecosystem>-<network>.batch.json`."""
+
+    registry: str
+    batch_registry: str
+    chain_id: int
+    block: int
+    block_hash: str
+    verifiers: dict[str, str]
+
+    @staticmethod
+    def path_for(ecosystem: str, network: str, directory: Path = DEPLOYMENTS) -> Path:
+        return directory / f"{ecosystem}-{network}.batch.json"
+
+    def save(self, ecosystem: str, network: str, directory: Path = DEPLOYMENTS) -> Path:
+        path = self.path_for(ecosystem, network, directory)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        partial.write_text(json.dumps(asdict(self), indent=2) + "\n")
+        partial.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, ecosystem: str, network: str, directory: Path = DEPLOYMENTS) -> BatchDeployment | None:
+        path = cls.path_for(ecosystem, network, directory)
+        if not path.is_file():
+            return None
+        try:
+            data = json.loads(path.read_text())
+            return cls(**{field.name: data[field.name] for field in fields(cls)})
+        except (ValueError, KeyError, TypeError) as error:
+            raise StaleDeployment(f"batch deployment record {path} is unreadable ({error}): deploy again") from error
 
 
 @cache
@@ -142,8 +197,16 @@ class Registry:
     """A live DigitRegistry on the connected chain and its deployment record: the object scripts and
     integrators use to submit proofs and read records."""
 
-    def __init__(self, deployment: Deployment) -> None:
+    def __init__(self, deployment: Deployment, directory: Path | None = DEPLOYMENTS) -> None:
         self.deployment = deployment
+        self.directory = directory
+        self._batch: BatchDeployment | None = None
+        if directory is not None:
+            ecosystem, network = deployment.ecosystem, deployment.network
+            found = BatchDeployment.load(ecosystem, network, directory)
+            if found is not None and found.registry.lower() == deployment.registry.lower() \
+                    and found.chain_id == deployment.chain_id and _block_hash(found.block) == found.block_hash:
+                self._batch = found
 
     def __repr__(self) -> str:
         return f"<Registry {self.address} model #{self.model_id} ({self.deployment.model})>"
@@ -185,7 +248,8 @@ class Registry:
         )
         if directory is not None:
             deployment.save(directory)
-        registry = cls(deployment)
+        registry = cls(deployment, None)
+        registry.directory = directory
         registry.contract = contract
         return registry
 
@@ -193,12 +257,12 @@ class Registry:
     def connect(cls, directory: Path = DEPLOYMENTS) -> Registry:
         """The registry recorded for the connected network, checked against the chain (StaleDeployment if not)."""
         ecosystem, network, _ = connected_network()
-        registry = cls(Deployment.load(ecosystem, network, directory))
+        deployment = Deployment.load(ecosystem, network, directory)
         path = Deployment.path_for(ecosystem, network, directory)
-        problem = registry.staleness()
+        problem = cls(deployment, None).staleness()
         if problem:
             raise StaleDeployment(f"deployment record {path} is stale: {problem}")
-        return registry
+        return cls(deployment, directory)
 
     @classmethod
     def connect_or_deploy(cls, owner: AccountAPI, *, model: str = DEFAULT_MODEL,
@@ -282,8 +346,101 @@ class Registry:
         return [entry for entry in found if digit is None or entry.digit == digit]
 
     def counts_per_digit(self, **filters: Any) -> dict[int, int]:
-        """How many classifications were recorded for each digit (filters as in `classifications`)."""
-        return tally(self.classifications(**filters))
+        """How many classifications were recorded for each digit, batch digits included (filters as in
+        `all_classifications`)."""
+        return tally(self.all_classifications(**filters))
+
+    # ------------------------------------------------------------------ batches
+
+    @property
+    def batch_deployment(self) -> BatchDeployment | None:
+        """The BatchRegistry of this registry, if one was deployed (and recorded) for it."""
+        return self._batch
+
+    @cached_property
+    def batch_contract(self) -> ContractInstance:
+        if self._batch is None:
+            raise RegistryError("no batch registry is deployed for this registry: run "
+                                "`ape run prove_and_submit --batch N` on a development chain, or `deploy_batch`")
+        return ape_project().get_contract(BATCH_REGISTRY_CONTRACT).at(self._batch.batch_registry)
+
+    def deploy_batch(self, owner: AccountAPI, artifacts: Artifacts, log: Log = print) -> ContractInstance:
+        """Deploy a BatchRegistry for this registry if there is none yet, then the verifier of `artifacts`' batch
+        circuit (compiled from build/: a development key) for this model, and register it. `owner` must own
+        the batch registry. The batch record is written once every transaction is in."""
+        from zkproof.batch import verifier_container
+
+        if artifacts.model != self.deployment.model:
+            raise RegistryError(f"the batch circuit is for {artifacts.model}, the registry's model is "
+                                f"{self.deployment.model}")
+        project = ape_project()
+        if self._batch is None:
+            contract = owner.deploy(project.get_contract(BATCH_REGISTRY_CONTRACT), self.address, owner.address)
+            block = contract.creation_metadata.block if contract.creation_metadata else 0
+            _, _, chain_id = connected_network()
+            self._batch = BatchDeployment(registry=self.address, batch_registry=str(contract.address),
+                                          chain_id=chain_id, block=block, block_hash=_block_hash(block), verifiers={})
+            self.__dict__["batch_contract"] = contract
+            log(f"deployed a BatchRegistry at {contract.address}")
+        contract = self.batch_contract
+        size = artifacts.size
+        current = str(contract.verifierOf(self.model_id, size))
+        if int(current, 16) == 0:
+            verifier = owner.deploy(verifier_container(artifacts))
+            contract.registerBatchVerifier(self.model_id, size, verifier.address, sender=owner)
+            current = str(verifier.address)
+            log(f"registered the batch verifier of {size} digits (development key) at {current}")
+        self._batch = replace(self._batch, verifiers={**self._batch.verifiers, str(size): current})
+        if self.directory is not None:
+            self._batch.save(self.deployment.ecosystem, self.deployment.network, self.directory)
+        return contract
+
+    def has_batch_verifier(self, size: int) -> bool:
+        return self._batch is not None and int(str(self.batch_contract.verifierOf(self.model_id, size)), 16) != 0
+
+    def submit_batch(self, proof: BatchProof, sender: AccountAPI, **txn_kwargs: Any) -> ReceiptAPI:
+        """Record a batch proof under this registry's model, from `sender`, the account the proof is bound to."""
+        if proof.submitter.lower() != str(sender.address).lower():
+            raise RegistryError(f"the proof is bound to {proof.submitter}, not to the sender {sender.address}")
+        return self.batch_contract.submitBatch(self.model_id, proof.batch_commitment, list(proof.digits),
+                                               list(proof.words), sender=sender, **txn_kwargs)
+
+    def batch_of(self, batch_commitment: int) -> BatchRecord | None:
+        """The record of a batch under this registry's model, or None if it has never been proven."""
+        digits, submitter, timestamp = self.batch_contract.batchOf(self.model_id, batch_commitment)
+        if int(str(submitter), 16) == 0:
+            return None
+        return BatchRecord(digits=tuple(int(d) for d in digits), submitter=str(submitter), timestamp=timestamp)
+
+    def batch_classifications(self, *, submitter: str | None = None, digit: int | None = None,
+                              model_id: int | None = None, start_block: int | None = None,
+                              stop_block: int | None = None) -> list[Classification]:
+        """Every digit of the recorded batches, oldest first, from `BatchRecorded` events (filters as in
+        `classifications`); empty when no batch registry is deployed."""
+        if self._batch is None:
+            return []
+        topics: dict[str, Any] = {}
+        if submitter is not None:
+            topics["submitter"] = submitter
+        if model_id is not None:
+            topics["modelId"] = model_id
+        start = self._batch.block if start_block is None else max(start_block, 0)
+        stop = ape.chain.blocks.height if stop_block is None else stop_block
+        if start > stop:
+            return []
+        found = []
+        for log in self.batch_contract.BatchRecorded.range(start, stop + 1, search_topics=topics or None):
+            for index in range(log.size):
+                found.append(Classification(
+                    commitment=log.batchCommitment, submitter=str(log.submitter), model_id=log.modelId,
+                    digit=(log.digits >> (4 * index)) & 0xF, block=log.block_number,
+                    transaction=str(log.transaction_hash), index=index))
+        return [entry for entry in found if digit is None or entry.digit == digit]
+
+    def all_classifications(self, **filters: Any) -> list[Classification]:
+        """Single records and batch digits together, oldest block first (filters as in `classifications`)."""
+        entries = self.classifications(**filters) + self.batch_classifications(**filters)
+        return sorted(entries, key=lambda entry: entry.block)
 
 
 def _block_hash(number: int) -> str:

@@ -82,11 +82,7 @@ contract DigitBounty {
                 || record.timestamp <= openedAt
         ) revert NotEligible(commitment);
 
-        settled = true;
-        winner = record.submitter;
-        uint256 amount = address(this).balance;
-        emit BountyPaid(record.submitter, commitment, amount);
-        _send(record.submitter, amount);
+        _pay(record.submitter, commitment);
     }
 
     /// @notice Cancels the unclaimed bounty and refunds the sponsor.
@@ -98,6 +94,17 @@ contract DigitBounty {
         uint256 amount = address(this).balance;
         emit BountyCancelled(amount);
         _send(sponsor, amount);
+    }
+
+    /// @dev Settles the bounty and pays the whole balance to `submitter` (effects before the transfer).
+    /// @param submitter The submitter of the winning record.
+    /// @param commitment The winning commitment (for a batch record, the batch commitment).
+    function _pay(address submitter, uint256 commitment) internal {
+        settled = true;
+        winner = submitter;
+        uint256 amount = address(this).balance;
+        emit BountyPaid(submitter, commitment, amount);
+        _send(submitter, amount);
     }
 
     /// @dev Sends `amount` wei to `to`, reverting if the transfer fails.

@@ -5,7 +5,7 @@ import {
   ChainError, Unreachable, decodeRecord, decodeRevert, encodeCall, httpTransport, revertData, toHex,
   waitForReceipt, walletTransport,
 } from "./chain.js";
-import { classify, loadNetwork, margin, probabilities, provenPixels } from "./net.js";
+import { classify, loadNetwork, margin, probabilities, provenPixels, seenPixels } from "./net.js";
 import { Pad, pixelCanvas } from "./pad.js";
 import { SIDE, inkOf, toMnist } from "./preprocess.js";
 import { percentDone, stageNamed } from "./progress.js";
@@ -112,7 +112,7 @@ function update() {
     showMargin();
     return;
   }
-  preview.drawImage(pixelCanvas(state.pixels), 0, 0);
+  preview.drawImage(pixelCanvas(seenPixels(state.network, state.pixels)), 0, 0);
   const { digit, scores } = classify(state.network, state.pixels);
   const probs = probabilities(state.network, scores);
   state.digit = digit;
@@ -419,6 +419,7 @@ async function main() {
   state.prover = startProver("js/prove-worker.js", state.config.addressBits);
   state.prover.ready.catch((error) => showFatal(`${error.message}: proving is unavailable.`));
   setUpPad();
+  $("pixel-bits").textContent = state.network.pixelBits;
   showSamples();
   update();
   $("prove").addEventListener("click", onProve);

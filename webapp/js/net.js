@@ -29,6 +29,12 @@ function shapeOf(nested) {
 /** The image as the model's statement covers it: each pixel's top `pixelBits` bits (zkproof/statement.py). */
 export const provenPixels = (network, pixels) => Array.from(pixels, (p) => p >> (IMAGE_BITS - network.pixelBits));
 
+/** The proven pixels drawn back at 0..255: what the network sees, as an image. */
+export const seenPixels = (network, pixels) => {
+  const top = 2 ** network.pixelBits - 1;
+  return provenPixels(network, pixels).map((p) => Math.round((p * 255) / top));
+};
+
 /** Integer scores (BigInt[]) for 784 pixels 0..255, row-major, read at the model's pixel depth. */
 export function forward(network, pixels) {
   if (pixels.length !== network.inputShape.reduce((a, b) => a * b)) throw new Error("wrong number of pixels");

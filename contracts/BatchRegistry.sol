@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Statement} from "./Statement.sol";
+import {TwoStepOwnable} from "./access/TwoStepOwnable.sol";
+import {IBatchRegistry} from "./interfaces/IBatchRegistry.sol";
+import {IDigitRegistry, IGroth16Verifier} from "./interfaces/IDigitRegistry.sol";
+
+/// @title BatchRegistry
+/// @notice Records batch proofs: one Groth16 proof that N private images, committed to by the leaves of a Poseidon
+///         Merkle root, are classified as N digits by a model of a DigitRegistry. A batch costs one proof with two
+///         public signals, one storage slot and one event, whatever N, so its gas per digit falls as 1/N.
+/// @dev A separate contract rather than more functions on DigitRegistry: that keeps `DigitRegistry.submit`'s
+///      selector dispatch, and so its gas, as it is. Models (identifiers, ONNX hashes, active flags) are the
+///      DigitRegistry's: a model it deactivates takes no more batches here. Each batch is bound to its submitter:
+///      the registry builds `binding = Σ digits[i] << (160 + 4·i) | msg.sender` itself.
+contract BatchRegistry is IBatchRegistry, TwoStepOwnable {
+    /// @notice The most digits in one batch: one record word holds 16 digits of 4 bits.
+    uint256 public constant MAX_BATCH = 16;
+    /// @notice Bits per digit in the binding and in a record.
+    uint256 public constant DIGIT_BITS = 4;
+
+    /// @inheritdoc IBatchRegistry
+    IDigitRegistry public immutable registry;
+
+    /// @dev Batch verifiers by model and batch size.
+    mapping(uint32 modelId => mapping(uint256 size => address verifier)) private _verifiers;
+
+    /// @dev Batch records by model and batch commitment, one word each: the digits (bits 0..63, digit i in bits
+    ///      4i..4i+3, 0xF in every nibble past the batch's size), the submitter (64..223) and the block timestamp
+    ///      (224..255, seconds: enough until the year 2106); zero if none (the submitter is never zero).
+    mapping(uint32 modelId => mapping(uint256 batchCommitment => uint256 packedRecord)) private _batches;
+
+    /// @notice Creates an empty batch registry for the models of `registry_`.
+    /// @param registry_ The DigitRegistry whose models batches are proven for.
+    /// @param initialOwner The account allowed to register batch verifiers.
+    constructor(IDigitRegistry registry_, address initialOwner) TwoStepOwnable(initialOwner) {
+        registry = registry_;
+    }
+
+    /// @inheritdoc IBatchRegistry
+    function registerBatchVerifier(uint32 modelId, uint256 size, address verifier) external onlyOwner {
+        if (size == 0 || size > MAX_BATCH) revert BatchSizeOutOfRange(size);
+        if (verifier.code.length == 0) revert IDigitRegistry.VerifierNotContract(verifier);
+        if (registry.modelOf(modelId).verifier == address(0)) revert IDigitRegistry.UnknownModel(modelId);
+        if (_verifiers[modelId][size] != address(0)) revert BatchVerifierAlreadyRegistered(modelId, size);
+
+        _verifiers[modelId][size] = verifier;
+        emit BatchVerifierRegistered(modelId, size, verifier);
+    }
+
+    /// @inheritdoc IBatchRegistry
+    /// @dev Checks, in order: a verifier for this model and size, the model active in the DigitRegistry, every
+    ///      digit `<= 9` (so none overflows into its neighbour's 4 bits), `batchCommitment` a field element and not
+    ///      recorded for this model yet (replay protection per batch), and the proof for
+    ///      `[batchCommitment, binding]`. Both external calls are STATICCALLs, made before the one write.
+    function submitBatch(uint32 modelId, uint256 batchCommitment, uint8[] calldata digits, uint256[8] calldata proof)
+        external
+    {
+        uint256 size = digits.length;
+        address verifier = _verifiers[modelId][size];
+        if (verifier == address(0)) revert UnknownBatchVerifier(modelId, size);
+        if (!_active(modelId)) revert IDigitRegistry.ModelInactive(modelId);
+        uint256 packed;
+        for (uint256 i; i < size; ++i) {
+            uint8 digit = digits[i];
+            if (digit >= Statement.CLASSES) revert BatchDigitOutOfRange(i, digit);
+            packed |= uint256(digit) << (DIGIT_BITS * i);
+        }
+        if (batchCommitment >= Statement.SCALAR_FIELD) revert IDigitRegistry.CommitmentOutOfField(batchCommitment);
+        mapping(uint256 => uint256) storage batches = _batches[modelId];
+        if (batches[batchCommitment] != 0) revert BatchAlreadyRecorded(modelId, batchCommitment);
+
+        uint256 binding = (packed << Statement.ADDRESS_BITS) | uint256(uint160(msg.sender));
+        if (!_verify(verifier, proof, batchCommitment, binding)) revert IDigitRegistry.InvalidProof();
+
+        uint256 nibbles = packed | (type(uint64).max << (DIGIT_BITS * size) & type(uint64).max);
+        batches[batchCommitment] = nibbles | (uint256(uint160(msg.sender)) << 64) | (block.timestamp << 224);
+        emit BatchRecorded(batchCommitment, msg.sender, modelId, uint8(size), uint64(packed));
+    }
+
+    /// @inheritdoc IBatchRegistry
+    function digitOf(uint32 modelId, uint256 batchCommitment, uint256 index)
+        external
+        view
+        returns (BatchDigit memory record)
+    {
+        uint256 packed = _batches[modelId][batchCommitment];
+        uint256 digit = index < MAX_BATCH ? (packed >> (DIGIT_BITS * index)) & 0xF : 0xF;
+        if (packed == 0 || digit == 0xF) revert NotInBatch(modelId, batchCommitment, index);
+        record.digit = uint8(digit);
+        record.submitter = address(uint160(packed >> 64));
+        record.timestamp = uint48(packed >> 224);
+    }
+
+    /// @inheritdoc IBatchRegistry
+    function batchOf(uint32 modelId, uint256 batchCommitment)
+        external
+        view
+        returns (uint8[] memory digits, address submitter, uint48 timestamp)
+    {
+        uint256 packed = _batches[modelId][batchCommitment];
+        if (packed == 0) return (digits, submitter, timestamp);
+        uint256 size;
+        while (size < MAX_BATCH && (packed >> (DIGIT_BITS * size)) & 0xF != 0xF) ++size;
+        digits = new uint8[](size);
+        for (uint256 i; i < size; ++i) {
+            digits[i] = uint8((packed >> (DIGIT_BITS * i)) & 0xF);
+        }
+        submitter = address(uint160(packed >> 64));
+        timestamp = uint48(packed >> 224);
+    }
+
+    /// @inheritdoc IBatchRegistry
+    function verifierOf(uint32 modelId, uint256 size) external view returns (address) {
+        return _verifiers[modelId][size];
+    }
+
+    /// @dev Whether `modelId` is active in the DigitRegistry: `modelOf`'s second word, read without decoding the
+    ///      model's name. A registry that does not answer counts as inactive.
+    /// @param modelId The model.
+    /// @return active The model's active flag.
+    function _active(uint32 modelId) private view returns (bool active) {
+        (bool ok, bytes memory answer) =
+            address(registry).staticcall(abi.encodeCall(IDigitRegistry.modelOf, (modelId)));
+        if (!ok || answer.length < 0x80) return false;
+        assembly ("memory-safe") {
+            // answer: [offset of the tuple][verifier][active][onnxSha256][offset of name]...
+            active := eq(mload(add(answer, 0x60)), 1)
+        }
+    }
+
+    /// @dev Calls `verifier.verifyProof(a, b, c, [batchCommitment, binding])` with the proof copied from call data,
+    ///      as DigitRegistry does; anything but a 32-byte `true` is a rejection.
+    /// @param verifier The batch verifier.
+    /// @param proof The proof `[a0, a1, b00, b01, b10, b11, c0, c1]`.
+    /// @param batchCommitment The first public signal.
+    /// @param binding The second public signal.
+    /// @return valid True if the verifier accepted the proof.
+    function _verify(address verifier, uint256[8] calldata proof, uint256 batchCommitment, uint256 binding)
+        private
+        view
+        returns (bool valid)
+    {
+        bytes4 selector = IGroth16Verifier.verifyProof.selector;
+        assembly ("memory-safe") {
+            let input := mload(0x40)
+            mstore(input, selector)
+            calldatacopy(add(input, 0x04), proof, 0x100)
+            mstore(add(input, 0x104), batchCommitment)
+            mstore(add(input, 0x124), binding)
+            let success := staticcall(gas(), verifier, input, 0x144, 0x00, 0x20)
+            valid := and(success, and(gt(returndatasize(), 0x1f), eq(mload(0x00), 1)))
+        }
+    }
+}

@@ -1,0 +1,229 @@
+"""BatchRegistry with real batch proofs of 2 digits (development key, built once into build/batch/): the record,
+its gas, every rejection per slot, the client's reads and aggregates, and the bounty claimed from a batch."""
+
+from __future__ import annotations
+
+import ape
+import numpy as np
+import pytest
+
+from zkproof import batch, data
+from zkproof.registry import DEFAULT_MODEL_ID, BatchRecord, Registry, RegistryError
+from zkproof.statement import ADDRESS_BITS, SCALAR_FIELD
+
+pytestmark = pytest.mark.slow  # compiles and sets up a whole batch circuit: `make test-slow`
+
+MODEL = DEFAULT_MODEL_ID
+SIZE = 2
+LABELS = (4, 9)  # held-out images of these digits make the batch
+REWARD = 10**15
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    """The 2-digit batch circuit and its development key (compiled and set up on first use, then cached)."""
+    return batch.build(n=SIZE, log=lambda line: None)
+
+
+@pytest.fixture(scope="session")
+def batch_images():
+    held_out = data.load_split().held_out
+    return [held_out.images[int(np.flatnonzero(held_out.labels == label)[0])] for label in LABELS]
+
+
+@pytest.fixture(scope="session")
+def prove_batch(artifacts, batch_images):
+    """`prove_batch(account, salt=…)`: a real batch proof of the two images bound to `account` (cached). Ape reverts
+    the chain after each test, so the tests share one proof per account."""
+    proofs: dict[tuple[str, int], batch.BatchProof] = {}
+
+    def _prove(account, salt: int = 11) -> batch.BatchProof:
+        key = (str(account.address), salt)
+        if key not in proofs:
+            proofs[key] = batch.prove_batch(batch_images, str(account.address), salts=[salt, salt + 1],
+                                            artifacts=artifacts)
+        return proofs[key]
+
+    return _prove
+
+
+@pytest.fixture(scope="module")
+def batches(owner, client, artifacts):
+    """A BatchRegistry for the module's registry, with the 2-digit verifier registered."""
+    return client.deploy_batch(owner, artifacts, log=lambda line: None)
+
+
+def test_batch_is_recorded_with_every_digit(client, batches, prove_batch, alice, bob, chain, capsys):
+    proof = prove_batch(alice)
+    assert proof.digits == LABELS
+    receipt = client.submit_batch(proof, alice)
+    with capsys.disabled():
+        print(f"\nBatchRegistry.submitBatch of {SIZE} digits: {receipt.gas_used:,} gas, "
+              f"{receipt.gas_used // SIZE:,} per digit")
+    [event] = batches.BatchRecorded.from_receipt(receipt)
+    assert (event.batchCommitment, event.submitter, event.modelId, event.size) == (
+        proof.batch_commitment, alice.address, MODEL, SIZE)
+    assert event.digits == LABELS[0] | LABELS[1] << 4
+    assert len(receipt.events) == 1
+    timestamp = chain.blocks[receipt.block_number].timestamp
+    assert client.batch_of(proof.batch_commitment) == BatchRecord(LABELS, alice.address, timestamp)
+    for index, digit in enumerate(LABELS):
+        record = batches.digitOf(MODEL, proof.batch_commitment, index)
+        assert (record.digit, record.submitter, record.timestamp) == (digit, alice.address, timestamp)
+    with ape.reverts(batches.NotInBatch):
+        batches.digitOf(MODEL, proof.batch_commitment, SIZE)
+    with ape.reverts(batches.NotInBatch):
+        batches.digitOf(MODEL, proof.batch_commitment + 1, 0)
+    with ape.reverts(batches.NotInBatch):
+        batches.digitOf(MODEL + 1, proof.batch_commitment, 0)
+    # The leaves are the single-digit commitments of the same images and salts (the prover keeps them).
+    assert len(proof.commitments) == SIZE and proof.batch_commitment not in proof.commitments
+
+
+def test_client_aggregates_count_batch_digits(client, batches, prove_batch, bob):
+    proof = prove_batch(bob)
+    before = client.counts_per_digit()
+    client.submit_batch(proof, bob)
+    after = client.counts_per_digit()
+    assert {d: after[d] - before[d] for d in range(10)} == {d: LABELS.count(d) for d in range(10)}
+    mine = client.all_classifications(submitter=bob.address)
+    assert [(c.digit, c.index, c.commitment) for c in mine if c.in_batch] == [
+        (LABELS[0], 0, proof.batch_commitment), (LABELS[1], 1, proof.batch_commitment)]
+    assert [c.index for c in client.batch_classifications(digit=LABELS[1], submitter=bob.address)] == [1]
+
+
+def test_record_is_one_storage_slot(client, batches, prove_batch, alice, chain):
+    from eth_utils import keccak
+
+    proof = prove_batch(alice)
+    receipt = client.submit_batch(proof, alice)
+    # `_batches` is slot 3 (after Ownable's two slots and `_verifiers`): keccak(commitment . keccak(model . 3)).
+    inner = keccak(MODEL.to_bytes(32, "big") + (3).to_bytes(32, "big"))
+    slot = int.from_bytes(keccak(proof.batch_commitment.to_bytes(32, "big") + inner), "big")
+    word = int.from_bytes(chain.provider.get_storage(batches.address, slot), "big")
+    timestamp = chain.blocks[receipt.block_number].timestamp
+    nibbles = LABELS[0] | LABELS[1] << 4 | (0xFFFF_FFFF_FFFF_FF00)
+    assert word == nibbles | int(str(alice.address), 16) << 64 | timestamp << 224
+    assert chain.provider.get_storage(batches.address, slot + 1) == b"\x00" * 32
+
+
+# --- soundness, slot by slot ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("slot", range(SIZE))
+def test_wrong_digit_in_any_slot_reverts(batches, prove_batch, alice, slot):
+    proof = prove_batch(alice)
+    for wrong in range(10):
+        if wrong == proof.digits[slot] or wrong % 3:  # a few wrong digits per slot keep it quick
+            continue
+        digits = list(proof.digits)
+        digits[slot] = wrong
+        with ape.reverts(batches.InvalidProof):
+            batches.submitBatch(MODEL, proof.batch_commitment, digits, list(proof.words), sender=alice)
+
+
+def test_digit_overflowing_into_its_neighbour_reverts(batches, prove_batch, alice):
+    proof = prove_batch(alice)
+    d0, d1 = proof.digits
+    # 16 + d0 in slot 0 and d1 - 1 in slot 1 pack to the same binding as the true digits: only the range check stops it.
+    forged = [d0 + 16, d1 - 1]
+    assert forged[0] | forged[1] << 4 == d0 | d1 << 4
+    with ape.reverts(batches.BatchDigitOutOfRange, index=0, digit=d0 + 16):
+        batches.submitBatch(MODEL, proof.batch_commitment, forged, list(proof.words), sender=alice)
+    with ape.reverts(batches.BatchDigitOutOfRange, index=1, digit=10):
+        batches.submitBatch(MODEL, proof.batch_commitment, [d0, 10], list(proof.words), sender=alice)
+
+
+def test_another_submitter_reverts(client, batches, prove_batch, alice, bob):
+    proof = prove_batch(alice)
+    with ape.reverts(batches.InvalidProof):
+        batches.submitBatch(MODEL, proof.batch_commitment, list(proof.digits), list(proof.words), sender=bob)
+    with pytest.raises(RegistryError, match="bound to"):
+        client.submit_batch(proof, bob)
+
+
+def test_replayed_batch_reverts(client, batches, prove_batch, alice, bob):
+    proof = prove_batch(alice)
+    client.submit_batch(proof, alice)
+    with ape.reverts(batches.BatchAlreadyRecorded, modelId=MODEL, batchCommitment=proof.batch_commitment):
+        client.submit_batch(proof, alice)
+    with ape.reverts(batches.BatchAlreadyRecorded):  # Bob's own proof of the same images and salts is too late
+        client.submit_batch(prove_batch(bob), bob)
+
+
+def test_batch_commitment_not_of_its_images_reverts(batches, prove_batch, alice):
+    proof = prove_batch(alice)
+    for commitment in (proof.commitments[0], proof.commitments[1], proof.batch_commitment + 1):
+        with ape.reverts(batches.InvalidProof):
+            batches.submitBatch(MODEL, commitment, list(proof.digits), list(proof.words), sender=alice)
+    with ape.reverts(batches.CommitmentOutOfField):
+        batches.submitBatch(MODEL, proof.batch_commitment + SCALAR_FIELD, list(proof.digits), list(proof.words),
+                            sender=alice)
+
+
+def test_unknown_size_and_inactive_model_revert(client, registry, batches, prove_batch, owner, alice, artifacts):
+    proof = prove_batch(alice)
+    with ape.reverts(batches.UnknownBatchVerifier, modelId=MODEL, size=3):
+        batches.submitBatch(MODEL, proof.batch_commitment, [*proof.digits, 0], list(proof.words), sender=alice)
+    with ape.reverts(batches.UnknownBatchVerifier):
+        batches.submitBatch(MODEL + 1, proof.batch_commitment, list(proof.digits), list(proof.words), sender=alice)
+    with ape.reverts(batches.BatchVerifierAlreadyRegistered):
+        batches.registerBatchVerifier(MODEL, SIZE, batches.verifierOf(MODEL, SIZE), sender=owner)
+    with ape.reverts(batches.BatchSizeOutOfRange, size=17):
+        batches.registerBatchVerifier(MODEL, 17, batches.verifierOf(MODEL, SIZE), sender=owner)
+    with ape.reverts(batches.OwnableUnauthorizedAccount):
+        batches.registerBatchVerifier(MODEL, 3, batches.verifierOf(MODEL, SIZE), sender=alice)
+
+
+def test_binding_layout_matches_the_contract(prove_batch, alice):
+    proof = prove_batch(alice)
+    packed = sum(d << (4 * i) for i, d in enumerate(proof.digits))
+    assert proof.binding == packed << ADDRESS_BITS | int(str(alice.address), 16)
+    assert batch.verify(proof)
+    assert not batch.verify(batch.BatchProof(**{**proof.__dict__, "digits": proof.digits[::-1]}))
+
+
+# --- the bounty, claimed with a digit of a batch ------------------------------------------------------------------
+
+
+def test_bounty_is_claimable_with_a_batch_digit(project, client, registry, batches, prove_batch, owner, alice, bob,
+                                                chain):
+    bounty = owner.deploy(project.BatchDigitBounty, registry.address, batches.address, MODEL, LABELS[1], value=REWARD)
+    proof = prove_batch(alice)
+    chain.mine(timestamp=chain.pending_timestamp + 5)  # a record counts only with a strictly later timestamp
+    client.submit_batch(proof, alice)
+    with ape.reverts(bounty.NotEligibleInBatch, batchCommitment=proof.batch_commitment, index=0):
+        bounty.claimFromBatch(proof.batch_commitment, 0, sender=bob)  # digit LABELS[0], not the bounty's
+    with ape.reverts(bounty.NotEligibleInBatch):
+        bounty.claimFromBatch(proof.batch_commitment, SIZE, sender=bob)  # no such index
+    before = alice.balance
+    receipt = bounty.claimFromBatch(proof.batch_commitment, 1, sender=bob)
+    assert alice.balance == before + REWARD
+    assert bounty.winner() == alice.address and bounty.settled()
+    [paid] = bounty.BountyPaidFromBatch.from_receipt(receipt)
+    assert (paid.batchCommitment, paid.index) == (proof.batch_commitment, 1)
+    with ape.reverts(bounty.AlreadySettled):
+        bounty.claimFromBatch(proof.batch_commitment, 1, sender=bob)
+
+
+def test_bounty_refuses_a_batch_recorded_before_it(project, client, registry, batches, prove_batch, owner, alice,
+                                                   chain):
+    proof = prove_batch(alice)
+    client.submit_batch(proof, alice)
+    chain.mine(timestamp=chain.pending_timestamp + 5)
+    bounty = owner.deploy(project.BatchDigitBounty, registry.address, batches.address, MODEL, LABELS[1], value=REWARD)
+    with ape.reverts(bounty.NotEligibleInBatch):
+        bounty.claimFromBatch(proof.batch_commitment, 1, sender=alice)
+
+
+def test_bounty_refuses_a_batch_registry_of_another_registry(project, registry, owner, accounts):
+    other = owner.deploy(project.BatchRegistry, accounts[5].address, owner.address)
+    with ape.reverts():
+        owner.deploy(project.BatchDigitBounty, registry.address, other.address, MODEL, 1, value=REWARD)
+
+
+def test_client_without_batch_registry_says_so(client, deployment):
+    bare = Registry(deployment, None)
+    assert bare.batch_classifications() == []
+    with pytest.raises(RegistryError, match="no batch registry"):
+        bare.batch_of(1)
