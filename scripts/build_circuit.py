@@ -14,7 +14,8 @@ from zkproof.paths import DEFAULT_MODEL
               help="A public powers-of-tau ceremony file (production). Default: a cached local one (development).")
 @click.option("--force", is_flag=True, help="Make a new Groth16 key even when the r1cs is unchanged.")
 @click.option("--check", "check_only", is_flag=True,
-              help="Build nothing: confirm the committed artifacts belong to the circuit source (zkey verify).")
+              help="Build nothing: confirm the committed artifacts belong to the circuit source and verify the "
+                   "ceremony transcript of the zkey.")
 def cli(model: str, ptau: Path | None, force: bool, check_only: bool) -> None:
     """Build artifacts/<model>/ (wasm, zkey, verification key) and contracts/verifiers/<Model>Verifier.sol."""
     if check_only:

@@ -13,8 +13,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from zkproof import ceremony, circuit, quantize, statement
-from zkproof.ceremony import Log
+from zkproof import ceremony, circuit, phase2, quantize, statement
+from zkproof.ceremony import CeremonyError, Log
 from zkproof.digest import file_sha256
 from zkproof.paths import (
     BUILD,
@@ -70,10 +70,52 @@ def _previous_manifest(model: str) -> dict | None:
 
 
 def _key_still_valid(previous: dict | None, zkey: Path, r1cs_sha256: str, ptau: Path | None) -> bool:
-    """The committed zkey still belongs to this r1cs (and ceremony), so a new one is not needed."""
-    if previous is None or not zkey.is_file() or previous["r1cs_sha256"] != r1cs_sha256:
+    """The committed zkey still belongs to this r1cs (and ceremony, with a transcript), so a new one is not needed."""
+    if previous is None or not zkey.is_file() or previous["r1cs_sha256"] != r1cs_sha256 or "ceremony" not in previous:
         return False
     return ptau is None or previous["ptau"]["sha256"] == file_sha256(ptau)
+
+
+def _development_ceremony(model: str, r1cs: Path, ptau: Path, source: str, log: Log) -> Path:
+    """A phase 2 run here end to end, in build/ceremony/<model>-dev/: init, two contributions, the fixed beacon,
+    verified. One machine made all of it, so it is for development only, like the local powers of tau."""
+    folder = BUILD / "ceremony" / f"{model}-dev"
+    if folder.exists():
+        shutil.rmtree(folder)
+    phase2.init(folder, r1cs, ptau, source, log)
+    for participant in ("zkmnist development 1", "zkmnist development 2"):
+        phase2.contribute(folder, participant, log=log)
+    phase2.finalize(folder, ceremony.BEACON, r1cs, ptau, log)
+    return folder
+
+
+def install_ceremony(model: str, folder: Path, ptau: Path, log: Log = print) -> dict:
+    """Make a finalized, verified ceremony the model's key: its key and transcript into artifacts/<model>/, the
+    verification key and the verifier contract exported, a local powers of tau into artifacts/ptau/ (so anyone can
+    verify); return the manifest's `ptau` and `ceremony` records."""
+    transcript = phase2.load(folder)
+    shutil.copyfile(folder / transcript.chain[-1].key, zkey_path(model))
+    shutil.copyfile(folder / phase2.TRANSCRIPT, artifact_dir(model) / phase2.TRANSCRIPT)
+    ceremony.export_verifier(zkey_path(model), verification_key_path(model), verifier_source(model),
+                             verifier_contract(model), log)
+    committed_ptau = ceremony.PTAU_COMMITTED / transcript.ptau["file"]
+    if transcript.ptau["source"] == ceremony.LOCAL_SOURCE and ptau.resolve() != committed_ptau.resolve():
+        committed_ptau.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ptau, committed_ptau)
+    return {"ptau": transcript.ptau,
+            "ceremony": {"transcript": phase2.TRANSCRIPT,
+                         "transcript_sha256": file_sha256(artifact_dir(model) / phase2.TRANSCRIPT),
+                         "contributions": [c.name for c in transcript.contributions],
+                         "beacon": transcript.beacon.value}}
+
+
+def adopt_ceremony(model: str, folder: Path, ptau: Path, log: Log = print) -> dict:
+    """Install a finalized ceremony (`ceremony finalize`) into the artifacts of an already built model and record
+    it in the manifest; return the manifest."""
+    updated = manifest(model) | install_ceremony(model, folder, ptau, log)
+    updated["zkey_sha256"] = file_sha256(zkey_path(model))
+    manifest_path(model).write_text(json.dumps(updated, indent=1) + "\n")
+    return updated
 
 
 def build(model: str, ptau: Path | None = None, force: bool = False, log: Log = print) -> dict:
@@ -93,21 +135,21 @@ def build(model: str, ptau: Path | None = None, force: bool = False, log: Log = 
     zkey = zkey_path(model)
     previous = _previous_manifest(model)
     if not force and _key_still_valid(previous, zkey, r1cs_sha256, ptau):
-        log("r1cs unchanged: keeping the committed zkey, verification key and verifier")
-        ptau_record = previous["ptau"]
+        log("r1cs unchanged: keeping the committed zkey, ceremony transcript, verification key and verifier")
+        records = {"ptau": previous["ptau"], "ceremony": previous["ceremony"]}
     else:
-        power = ceremony.power_for(compiled.constraints, PUBLIC_SIGNALS)
-        ptau_file = ceremony.verified_ptau(ptau, log) if ptau else ceremony.local_ptau(power, log)
-        ceremony.groth16_key(compiled.r1cs, ptau_file, zkey, log)
-        ceremony.export_verifier(zkey, verification_key_path(model), verifier_source(model), verifier_contract(model),
-                                 log)
-        ptau_record = {"power": power, "source": str(ptau) if ptau else "local (development only)",
-                       "sha256": file_sha256(ptau_file)}
+        if ptau:
+            ptau_file, ptau_source = ptau, ceremony.verified_ptau(ptau, log)
+        else:
+            power = ceremony.power_for(compiled.constraints, PUBLIC_SIGNALS)
+            ptau_file, ptau_source = ceremony.local_ptau(power, log), ceremony.LOCAL_SOURCE
+        folder = _development_ceremony(model, compiled.r1cs, ptau_file, ptau_source, log)
+        records = install_ceremony(model, folder, ptau_file, log)
     shutil.copyfile(compiled.wasm, wasm_path(model))
     manifest = {
         "model": model,
         "constraints": compiled.constraints,
-        "ptau": ptau_record,
+        **records,
         "circuit_sha256": file_sha256(source),
         "r1cs_sha256": r1cs_sha256,
         "wasm_sha256": file_sha256(wasm_path(model)),
@@ -126,8 +168,9 @@ def manifest(model: str) -> dict:
 
 
 def check(model: str, ptau: Path | None = None, log: Log = print) -> None:
-    """Confirm the committed artifacts belong to the current circuit source: recompile and compare hashes,
-    then `snarkjs zkey verify` the zkey against the r1cs and the ceremony file (cached locally or `ptau`)."""
+    """Confirm the committed artifacts belong to the current circuit source: recompile and compare hashes, then
+    verify the ceremony transcript (`snarkjs zkey verify` against the r1cs and the powers of tau, committed,
+    cached locally or `ptau`)."""
     recorded = manifest(model)
     source = circuit_path(model)
     if circuit.generate(quantize.load(model)) != source.read_text():
@@ -138,9 +181,13 @@ def check(model: str, ptau: Path | None = None, log: Log = print) -> None:
     for name, path in (("r1cs", compiled.r1cs), ("wasm", wasm_path(model)), ("zkey", zkey_path(model))):
         if file_sha256(path) != recorded[f"{name}_sha256"]:
             raise BuildError(f"the committed {name} does not match the circuit source: rebuild")
-    ptau_file = ptau or ceremony.PTAU_CACHE / f"local_{recorded['ptau']['power']}.ptau"
-    if not ptau_file.is_file() or file_sha256(ptau_file) != recorded["ptau"]["sha256"]:
-        raise BuildError(f"the ceremony file of this zkey (sha256 {recorded['ptau']['sha256'][:16]}…) is not here: "
-                         "pass it with --ptau")
-    ceremony.snarkjs("zkey", "verify", compiled.r1cs, ptau_file, zkey_path(model), log=log)
-    log("artifacts match the circuit source; the zkey verifies against the r1cs and the ceremony")
+    transcript = artifact_dir(model) / phase2.TRANSCRIPT
+    if not transcript.is_file() or file_sha256(transcript) != recorded.get("ceremony", {}).get("transcript_sha256"):
+        raise BuildError(f"{transcript.relative_to(ROOT)} is not the ceremony transcript the manifest records: rebuild")
+    try:
+        ptau_file = phase2.ptau_for(phase2.load(artifact_dir(model)), ptau)
+        phase2.verify(artifact_dir(model), compiled.r1cs, ptau_file, log)
+    except CeremonyError as error:
+        raise BuildError(f"the committed key's ceremony does not verify: {error}") from error
+    log("artifacts match the circuit source; the ceremony transcript verifies from the r1cs and the powers of tau "
+        "to the zkey")

@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 import numpy as np
 
+from zkproof.batch_bench import bench_batch
+from zkproof.ceremony_cli import ceremony
 from zkproof.paths import DEFAULT_MODEL, onnx_path
 
 
@@ -174,3 +176,7 @@ def bench(model: str, runs: int, as_json: bool) -> None:
         return
     for key, value in result.items():
         click.echo(f"{key}: {value}")
+
+
+main.add_command(ceremony)
+main.add_command(bench_batch)
