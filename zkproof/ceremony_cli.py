@@ -1,0 +1,155 @@
+"""`python -m zkproof ceremony init|contribute|verify|finalize`: a multi-party phase 2 run by passing files around."""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from pathlib import Path
+
+import click
+
+from zkproof import ceremony as tau
+from zkproof import phase2
+from zkproof.ceremony import CeremonyError, Log
+from zkproof.paths import BUILD, DEFAULT_MODEL, artifact_dir, circuit_path
+
+model_option = click.option("--model", default=DEFAULT_MODEL, show_default=True,
+                            help="Model (or circuit) name: circuits/<model>.circom, artifacts/<model>/.")
+r1cs_option = click.option("--r1cs", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+                           help="The circuit's .r1cs (default: circuits/<model>.circom compiled afresh).")
+folder_argument = click.argument("folder", required=False, type=click.Path(path_type=Path))
+
+
+def ceremony_folder(model: str) -> Path:
+    """Where a model's ceremony runs (not committed)."""
+    return BUILD / "ceremony" / model
+
+
+def _r1cs(model: str, given: Path | None, log: Log = click.echo) -> Path:
+    if given is not None:
+        return given
+    from zkproof.build import BuildError, compile_circuit
+
+    source = circuit_path(model)
+    if not source.is_file():
+        raise click.ClickException(f"{source} not found: pass the circuit with --r1cs FILE")
+    log(f"compiling {source.name} for its r1cs (about 12 s for mnist_cnn)")
+    try:
+        return compile_circuit(source, BUILD / model, log=log).r1cs
+    except BuildError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _folder(folder: Path | None, default: Path) -> Path:
+    """A ceremony folder, or the folder of a ceremony.json given instead."""
+    folder = folder or default
+    return folder.parent if folder.name == phase2.TRANSCRIPT else folder
+
+
+@click.group()
+def ceremony() -> None:
+    """Multi-party phase 2 of the Groth16 setup: one init, contributions passed from participant to participant,
+    a public beacon; anyone can verify the chain from the r1cs and the powers of tau to the final key."""
+
+
+@ceremony.command()
+@folder_argument
+@model_option
+@r1cs_option
+@click.option("--ptau", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A public prepared powers-of-tau file (checked once). Default: the local development one.")
+def init(folder: Path | None, model: str, r1cs: Path | None, ptau: Path | None) -> None:
+    """Start a ceremony in FOLDER (default build/ceremony/<model>/): its first key, 0000.zkey."""
+    circuit = _r1cs(model, r1cs)
+    try:
+        if ptau is None:
+            ptau, source = tau.local_ptau(tau.power_for(*tau.r1cs_size(circuit)), click.echo), tau.LOCAL_SOURCE
+        else:
+            source = tau.verified_ptau(ptau, click.echo)
+        phase2.init(_folder(folder, ceremony_folder(model)), circuit, ptau, source, click.echo)
+    except CeremonyError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@ceremony.command()
+@folder_argument
+@model_option
+@click.option("--name", required=True, help="The participant's name, recorded in the key and the transcript.")
+@click.option("--entropy", default="", help="Extra random text, mixed with the OS's randomness.")
+def contribute(folder: Path | None, model: str, name: str, entropy: str) -> None:
+    """Add your randomness to the latest key in FOLDER (default build/ceremony/<model>/): writes the next key and
+    appends to ceremony.json; send both on."""
+    try:
+        phase2.contribute(_folder(folder, ceremony_folder(model)), name, entropy, click.echo)
+    except CeremonyError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@ceremony.command()
+@folder_argument
+@model_option
+@r1cs_option
+@click.option("--ptau", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="The ceremony's powers of tau (default: artifacts/ptau/ or build/ptau/, by its recorded name).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def verify(folder: Path | None, model: str, r1cs: Path | None, ptau: Path | None, as_json: bool) -> None:
+    """Verify the ceremony in FOLDER, default the committed key of the model (artifacts/<model>/): the chain from
+    the r1cs and the powers of tau to the final key. Exit 1 on any break."""
+    folder = _folder(folder, artifact_dir(model))
+    transcript, error = None, None
+    try:
+        transcript = phase2.load(folder)
+        log = partial(click.echo, err=True) if as_json else click.echo
+        phase2.verify(folder, _r1cs(model, r1cs, log), phase2.ptau_for(transcript, ptau), log)
+    except (CeremonyError, click.ClickException) as failure:
+        error = str(failure) if isinstance(failure, CeremonyError) else failure.format_message()
+    contributions = [{"index": c.index, "name": c.name, "hash": c.hash} for c in transcript.contributions] \
+        if transcript else []
+    beacon = transcript.beacon.value if transcript and transcript.beacon else None
+    if as_json:
+        click.echo(json.dumps({"ok": error is None, "error": error, "folder": str(folder),
+                               "circuit": transcript.circuit if transcript else None,
+                               "r1cs_sha256": transcript.r1cs_sha256 if transcript else None,
+                               "ptau": transcript.ptau if transcript else None,
+                               "contributions": contributions, "beacon": beacon,
+                               "key_sha256": transcript.chain[-1].sha256 if transcript else None}))
+    else:
+        for entry in contributions:
+            click.echo(f"#{entry['index']} {entry['name']}: {entry['hash']}")
+        if transcript:
+            click.echo(f"beacon: {beacon or 'not applied yet'}; powers of tau: {transcript.ptau['file']} "
+                       f"({transcript.ptau['source']})")
+    if error is not None:
+        raise click.ClickException(f"the ceremony in {folder} does NOT verify: {error}")
+    if not as_json:
+        click.echo(f"OK: the chain from the r1cs and the powers of tau to {transcript.chain[-1].key} verifies")
+
+
+@ceremony.command()
+@folder_argument
+@model_option
+@r1cs_option
+@click.option("--ptau", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="The ceremony's powers of tau (default: artifacts/ptau/ or build/ptau/, by its recorded name).")
+@click.option("--beacon", required=True,
+              help="The public random beacon, hex: e.g. the hash of a block chosen before it was mined.")
+def finalize(folder: Path | None, model: str, r1cs: Path | None, ptau: Path | None, beacon: str) -> None:
+    """Apply the beacon to the latest key in FOLDER (default build/ceremony/<model>/), verify the whole chain, then
+    make it the model's key: artifacts/<model>/ (key, ceremony.json, verification key), the verifier contract, and
+    the transcript hash in the manifest."""
+    from zkproof import build
+
+    folder = _folder(folder, ceremony_folder(model))
+    try:
+        phase2.beacon_hex(beacon)
+        transcript = phase2.load(folder)
+        built = build.manifest(model)
+        if built["r1cs_sha256"] != transcript.r1cs_sha256 or transcript.circuit != model:
+            raise click.ClickException(f"this ceremony is of another circuit than artifacts/{model}/: build the model "
+                                       "first (`ape run build_circuit`), or pass the right --model")
+        ptau_file = phase2.ptau_for(transcript, ptau)
+        phase2.finalize(folder, beacon, _r1cs(model, r1cs), ptau_file, click.echo)
+        build.adopt_ceremony(model, folder, ptau_file, click.echo)
+    except (CeremonyError, build.BuildError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"the ceremony is final and verified; artifacts/{model}/ and its verifier contract now use its key")
