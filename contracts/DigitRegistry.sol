@@ -31,10 +31,13 @@ contract DigitRegistry is IDigitRegistry, TwoStepOwnable {
     constructor(address initialOwner) TwoStepOwnable(initialOwner) {}
 
     /// @inheritdoc IDigitRegistry
-    function registerModel(uint32 modelId, address verifier, bytes32 onnxSha256, string calldata name)
-        external
-        onlyOwner
-    {
+    function registerModel(
+        uint32 modelId,
+        address verifier,
+        bytes32 onnxSha256,
+        bytes32 ceremonySha256,
+        string calldata name
+    ) external onlyOwner {
         if (verifier.code.length == 0) revert VerifierNotContract(verifier);
         Model storage model = _models[modelId];
         if (model.verifier != address(0)) revert ModelAlreadyRegistered(modelId);
@@ -42,8 +45,9 @@ contract DigitRegistry is IDigitRegistry, TwoStepOwnable {
         model.verifier = verifier;
         model.active = true;
         model.onnxSha256 = onnxSha256;
+        model.ceremonySha256 = ceremonySha256;
         model.name = name;
-        emit ModelRegistered(modelId, verifier, onnxSha256, name);
+        emit ModelRegistered(modelId, verifier, onnxSha256, ceremonySha256, name);
     }
 
     /// @inheritdoc IDigitRegistry

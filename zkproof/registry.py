@@ -23,7 +23,7 @@ import ape
 from ape.exceptions import ApeException
 
 from zkproof.digest import file_sha256
-from zkproof.paths import DEFAULT_MODEL, ROOT, onnx_path, verifier_contract
+from zkproof.paths import DEFAULT_MODEL, ROOT, manifest_path, onnx_path, verifier_contract
 from zkproof.statement import CLASSES
 
 if TYPE_CHECKING:
@@ -67,6 +67,7 @@ class Deployment:
     model_id: int
     model: str
     onnx_sha256: str
+    ceremony_sha256: str
     block: int
     block_hash: str
 
@@ -237,14 +238,16 @@ class Registry:
         verifier = owner.deploy(project.get_contract(verifier_contract(model)))
         contract = owner.deploy(project.get_contract(REGISTRY_CONTRACT), owner.address)
         digest = file_sha256(onnx_path(model))
-        contract.registerModel(model_id, verifier.address, bytes.fromhex(digest), model, sender=owner)
+        ceremony = ceremony_sha256(model)
+        contract.registerModel(model_id, verifier.address, bytes.fromhex(digest), bytes.fromhex(ceremony), model,
+                               sender=owner)
 
         ecosystem, network, chain_id = connected_network()
         block = contract.creation_metadata.block if contract.creation_metadata else 0
         deployment = Deployment(
             ecosystem=ecosystem, network=network, chain_id=chain_id, registry=str(contract.address),
             verifier=str(verifier.address), owner=str(owner.address), model_id=model_id, model=model,
-            onnx_sha256="0x" + digest, block=block, block_hash=_block_hash(block),
+            onnx_sha256="0x" + digest, ceremony_sha256="0x" + ceremony, block=block, block_hash=_block_hash(block),
         )
         if directory is not None:
             deployment.save(directory)
@@ -301,6 +304,8 @@ class Registry:
             return f"registry {recorded.registry} does not hold model #{recorded.model_id} with its verifier"
         if "0x" + bytes(model.onnxSha256).hex() != recorded.onnx_sha256:
             return f"model #{recorded.model_id} was registered with another ONNX file"
+        if "0x" + bytes(model.ceremonySha256).hex() != recorded.ceremony_sha256:
+            return f"model #{recorded.model_id} was registered with another ceremony transcript"
         return None
 
     # ------------------------------------------------------------------ using it
@@ -441,6 +446,16 @@ class Registry:
         """Single records and batch digits together, oldest block first (filters as in `classifications`)."""
         entries = self.classifications(**filters) + self.batch_classifications(**filters)
         return sorted(entries, key=lambda entry: entry.block)
+
+
+def ceremony_sha256(model: str) -> str:
+    """The sha256 of the trusted-setup transcript of a model's committed key, from its manifest."""
+    path = manifest_path(model)
+    try:
+        return json.loads(path.read_text())["ceremony"]["transcript_sha256"]
+    except (OSError, KeyError, ValueError) as error:
+        raise RegistryError(f"{path} names no ceremony transcript: "
+                            f"run `ape run build_circuit --model {model}`") from error
 
 
 def _block_hash(number: int) -> str:

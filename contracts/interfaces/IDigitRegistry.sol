@@ -29,11 +29,14 @@ interface IDigitRegistry {
     /// @param verifier The Groth16 verifier of the model's circuit; zero if the model is not registered.
     /// @param active Whether new classifications may be submitted for this model.
     /// @param onnxSha256 The sha256 of the model's ONNX file, so anyone can check which network is proven.
+    /// @param ceremonySha256 The sha256 of the trusted-setup transcript (`ceremony.json`) of the verifier's key, so
+    ///        anyone can check which setup the verifier came from (`python -m zkproof ceremony verify`).
     /// @param name A human-readable name of the model.
     struct Model {
         address verifier;
         bool active;
         bytes32 onnxSha256;
+        bytes32 ceremonySha256;
         string name;
     }
 
@@ -70,8 +73,11 @@ interface IDigitRegistry {
     /// @param modelId The model's identifier.
     /// @param verifier The Groth16 verifier of the model's circuit.
     /// @param onnxSha256 The sha256 of the model's ONNX file.
+    /// @param ceremonySha256 The sha256 of the transcript of the trusted setup its verifier's key came from.
     /// @param name The model's name.
-    event ModelRegistered(uint32 indexed modelId, address indexed verifier, bytes32 onnxSha256, string name);
+    event ModelRegistered(
+        uint32 indexed modelId, address indexed verifier, bytes32 onnxSha256, bytes32 ceremonySha256, string name
+    );
 
     /// @notice Emitted when the owner deactivates a model.
     /// @param modelId The model's identifier.
@@ -90,8 +96,15 @@ interface IDigitRegistry {
     /// @param modelId A new identifier.
     /// @param verifier The Groth16 verifier of the model's circuit.
     /// @param onnxSha256 The sha256 of the model's ONNX file.
+    /// @param ceremonySha256 The sha256 of the trusted-setup transcript of the verifier's key.
     /// @param name The model's name.
-    function registerModel(uint32 modelId, address verifier, bytes32 onnxSha256, string calldata name) external;
+    function registerModel(
+        uint32 modelId,
+        address verifier,
+        bytes32 onnxSha256,
+        bytes32 ceremonySha256,
+        string calldata name
+    ) external;
 
     /// @notice Deactivates a model for good (owner only); its records stay valid.
     /// @param modelId The model's identifier.

@@ -127,7 +127,7 @@ def test_first_claimed_eligible_record_wins_not_the_first_recorded(
 
 
 def test_bounty_for_another_model_is_not_paid(project, registry, verifier, owner, alice, bounty_target, chain):
-    registry.registerModel(2, verifier.address, b"\x00" * 32, "other", sender=owner)
+    registry.registerModel(2, verifier.address, b"\x00" * 32, b"\x00" * 32, "other", sender=owner)
     other_model = owner.deploy(project.DigitBounty, registry.address, 2, bounty_target.digit, value=REWARD)
     open_after(chain, other_model)  # so only the model can disqualify the record
     submit(registry, bounty_target, alice)  # recorded under the default model

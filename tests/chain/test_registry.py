@@ -13,7 +13,7 @@ import pytest
 from eth_utils import keccak
 
 from zkproof.digest import file_sha256
-from zkproof.paths import onnx_path
+from zkproof.paths import DEFAULT_MODEL, artifact_dir, onnx_path
 from zkproof.registry import (
     DEFAULT_MODEL_ID,
     SUBMIT_GAS_BUDGET,
@@ -22,6 +22,7 @@ from zkproof.registry import (
     Registry,
     RegistryError,
     StaleDeployment,
+    ceremony_sha256,
 )
 from zkproof.statement import ADDRESS_BITS, SCALAR_FIELD
 
@@ -208,25 +209,30 @@ def test_checks_come_in_the_documented_order(client, registry, prove, owner, ali
 # --- models and ownership ---------------------------------------------------------------------------------------
 
 
-def test_default_model_is_registered_with_the_onnx_sha256(registry, deployment, verifier):
+def test_default_model_is_registered_with_its_onnx_and_ceremony_hashes(registry, deployment, verifier):
     model = registry.modelOf(MODEL)
     assert model.verifier == verifier.address
     assert model.active
     assert bytes(model.onnxSha256) == bytes.fromhex(file_sha256(onnx_path()))
     assert model.name == "mnist_cnn"
     assert deployment.onnx_sha256 == "0x" + bytes.fromhex(file_sha256(onnx_path())).hex()
+    transcript = file_sha256(artifact_dir(DEFAULT_MODEL) / "ceremony.json")
+    assert bytes(model.ceremonySha256).hex() == transcript == ceremony_sha256(DEFAULT_MODEL)
+    assert deployment.ceremony_sha256 == "0x" + transcript
 
 
 def test_owner_registers_a_model_once(registry, verifier, owner):
-    digest = b"\x11" * 32
-    receipt = registry.registerModel(2, verifier.address, digest, "second", sender=owner)
+    digest, transcript = b"\x11" * 32, b"\x33" * 32
+    receipt = registry.registerModel(2, verifier.address, digest, transcript, "second", sender=owner)
     [event] = registry.ModelRegistered.from_receipt(receipt)
-    assert (event.modelId, event.verifier, bytes(event.onnxSha256), event.name) == (
+    assert (event.modelId, event.verifier, bytes(event.onnxSha256), bytes(event.ceremonySha256), event.name) == (
         2,
         verifier.address,
         digest,
+        transcript,
         "second",
     )
+    assert bytes(registry.modelOf(2).ceremonySha256) == transcript
     model = registry.modelOf(2)
     assert (model.verifier, model.active, bytes(model.onnxSha256), model.name) == (
         verifier.address,
@@ -236,20 +242,20 @@ def test_owner_registers_a_model_once(registry, verifier, owner):
     )
 
     with ape.reverts(registry.ModelAlreadyRegistered, modelId=2):
-        registry.registerModel(2, verifier.address, digest, "again", sender=owner)
+        registry.registerModel(2, verifier.address, digest, b"\x00" * 32, "again", sender=owner)
     with ape.reverts(registry.ModelAlreadyRegistered, modelId=MODEL):
-        registry.registerModel(MODEL, verifier.address, digest, "again", sender=owner)
+        registry.registerModel(MODEL, verifier.address, digest, b"\x00" * 32, "again", sender=owner)
 
 
 def test_verifier_must_be_a_contract(registry, owner, alice):
     for address in (alice.address, "0x0000000000000000000000000000000000000000"):
         with ape.reverts(registry.VerifierNotContract, verifier=address):
-            registry.registerModel(3, address, b"\x00" * 32, "no code", sender=owner)
+            registry.registerModel(3, address, b"\x00" * 32, b"\x00" * 32, "no code", sender=owner)
 
 
 def test_only_the_owner_registers_and_deactivates(registry, verifier, alice):
     with ape.reverts(registry.OwnableUnauthorizedAccount, account=alice.address):
-        registry.registerModel(2, verifier.address, b"\x00" * 32, "mine", sender=alice)
+        registry.registerModel(2, verifier.address, b"\x00" * 32, b"\x00" * 32, "mine", sender=alice)
     with ape.reverts(registry.OwnableUnauthorizedAccount, account=alice.address):
         registry.deactivateModel(MODEL, sender=alice)
     assert registry.modelOf(MODEL).active
@@ -268,8 +274,8 @@ def test_ownership_transfer_takes_two_steps(registry, verifier, owner, alice, bo
     assert registry.pendingOwner() == "0x0000000000000000000000000000000000000000"
 
     with ape.reverts(registry.OwnableUnauthorizedAccount, account=owner.address):
-        registry.registerModel(2, verifier.address, b"\x00" * 32, "old owner", sender=owner)
-    registry.registerModel(2, verifier.address, b"\x00" * 32, "new owner", sender=alice)
+        registry.registerModel(2, verifier.address, b"\x00" * 32, b"\x00" * 32, "old owner", sender=owner)
+    registry.registerModel(2, verifier.address, b"\x00" * 32, b"\x00" * 32, "new owner", sender=alice)
     assert registry.modelOf(2).name == "new owner"
 
 
@@ -288,7 +294,8 @@ def test_owner_renounces_ownership_for_good(registry, verifier, owner, alice):
     # The model set is final: nobody, not even the former owner, can change it or take ownership back.
     for account in (owner, alice):
         with ape.reverts(registry.OwnableUnauthorizedAccount, account=account.address):
-            registry.registerModel(2, verifier.address, b"\x00" * 32, "after renouncing", sender=account)
+            registry.registerModel(2, verifier.address, b"\x00" * 32, b"\x00" * 32, "after renouncing",
+                                   sender=account)
         with ape.reverts(registry.OwnableUnauthorizedAccount, account=account.address):
             registry.deactivateModel(MODEL, sender=account)
         with ape.reverts(registry.OwnableUnauthorizedAccount, account=account.address):
@@ -339,6 +346,7 @@ def test_connect_or_deploy_reuses_a_live_record_and_replaces_a_stale_one(owner, 
     (lambda d: {"registry": d.verifier}, "does not answer as a DigitRegistry"),
     (lambda d: {"model_id": d.model_id + 1}, "does not hold model"),
     (lambda d: {"onnx_sha256": "0x" + "11" * 32}, "another ONNX file"),
+    (lambda d: {"ceremony_sha256": "0x" + "11" * 32}, "another ceremony transcript"),
 ])
 def test_a_stale_record_is_named_in_one_line(deployment, tmp_path, change, reason):
     replace(deployment, **change(deployment)).save(tmp_path)
@@ -358,7 +366,8 @@ def test_an_unreadable_record_is_stale(deployment, tmp_path):
 
 def test_aggregates_come_from_events(client, registry, verifier, prove, owner, alice, bob):
     start = registry.creation_metadata.block
-    registry.registerModel(2, verifier.address, b"\x22" * 32, "same circuit, second id", sender=owner)
+    registry.registerModel(2, verifier.address, b"\x22" * 32, b"\x00" * 32, "same circuit, second id",
+                           sender=owner)
     submitted = [
         (prove(0, alice), alice, MODEL),
         (prove(1, alice), alice, 2),
