@@ -46,7 +46,7 @@ test: setup
 
 ## test-slow: the tests too slow for every run (a second whole circuit; the batch circuit, its key, its registry on anvil)
 test-slow: setup
-	ape test tests/unit -m slow -q
+	ape test tests/unit -m slow -q --disable-isolation
 	ape test tests/chain -m slow --network ethereum:local:foundry -q
 
 ## build-circuit: regenerate the circuit and its artifacts (reuses the cached local ceremony)

@@ -54,6 +54,15 @@ class StaleDeployment(RegistryError):
     """A deployment record that does not describe a live registry on the connected chain."""
 
 
+def write_record(path: Path, record: dict[str, Any]) -> Path:
+    """Write a deployment record as JSON, atomically (a half-written record never replaces a good one)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(record, indent=2) + "\n")
+    partial.replace(path)
+    return path
+
+
 @dataclass(frozen=True)
 class Deployment:
     """Where a registry lives on one network, and the model registered with it."""
@@ -82,12 +91,7 @@ class Deployment:
 
     def save(self, directory: Path = DEPLOYMENTS) -> Path:
         """Write the record as JSON (one file per network, replaced atomically by a new deployment)."""
-        path = self.path_for(self.ecosystem, self.network, directory)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        partial.write_text(json.dumps(asdict(self), indent=2) + "\n")
-        partial.replace(path)
-        return path
+        return write_record(self.path_for(self.ecosystem, self.network, directory), asdict(self))
 
     @classmethod
     def load(cls, ecosystem: str, network: str, directory: Path = DEPLOYMENTS) -> Deployment:
@@ -157,12 +161,7 @@ class BatchDeployment:
         return directory / f"{ecosystem}-{network}.batch.json"
 
     def save(self, ecosystem: str, network: str, directory: Path = DEPLOYMENTS) -> Path:
-        path = self.path_for(ecosystem, network, directory)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        partial.write_text(json.dumps(asdict(self), indent=2) + "\n")
-        partial.replace(path)
-        return path
+        return write_record(self.path_for(ecosystem, network, directory), asdict(self))
 
     @classmethod
     def load(cls, ecosystem: str, network: str, directory: Path = DEPLOYMENTS) -> BatchDeployment | None:
