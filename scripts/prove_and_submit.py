@@ -133,7 +133,10 @@ def cli(account, image: Path | None, sample: int | None, batch_size: int | None,
     with one_line_errors():
         directory = None if warn_if_ephemeral() else DEPLOYMENTS
         registry = Registry.connect_or_deploy(account, directory=directory, log=lambda line: click.echo(line, err=True))
-        proof = prover.prove_image(pixels, str(account.address), prover=prover_name)
+        try:
+            proof = prover.prove_image(pixels, str(account.address), prover=prover_name)
+        except prover.ProverError as error:
+            raise click.ClickException(f"no proof: {error}") from error
         receipt = registry.submit(proof, account)
         record = registry.record_of(proof.commitment)
     result = {
