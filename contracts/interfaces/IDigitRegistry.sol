@@ -5,7 +5,7 @@ pragma solidity ^0.8.24;
 /// @notice The function of a snarkjs-generated Groth16 verifier for a circuit with two public signals.
 /// @dev For the MNIST CNN circuit the public signals are `[commitment, binding]`: the circuit's output
 ///      (a commitment to the private pixels and salt) followed by its public input
-///      `binding = digit << 160 | submitter`.
+///      `binding = digit << Statement.ADDRESS_BITS | submitter`.
 interface IGroth16Verifier {
     /// @notice Checks a Groth16 proof against the verifying key compiled into the verifier.
     /// @param _pA The proof's point A (G1).

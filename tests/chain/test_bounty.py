@@ -13,11 +13,11 @@ import pytest
 from hexbytes import HexBytes
 
 from zkproof import data, prover
-from zkproof.registry import DEFAULT_MODEL_ID
+from zkproof.registry import DEFAULT_MODEL_ID, SUBMIT_GAS_BUDGET
 
 MODEL = DEFAULT_MODEL_ID
 REWARD = 10**18
-SUBMIT_GAS_LIMIT = 2 * 252_000  # twice the registry's budget for `submit`
+SUBMIT_GAS_LIMIT = 2 * SUBMIT_GAS_BUDGET  # twice the registry's budget for `submit`
 
 _SECOND_TARGETS: dict[tuple[int, str], prover.Proof] = {}
 
