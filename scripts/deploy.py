@@ -16,9 +16,10 @@ def cli(network, account, model: str, model_id: int) -> None:
     """Deploy and register; the deployment record goes to deployments/<ecosystem>-<network>.json."""
     with one_line_errors():
         directory = None if warn_if_ephemeral() else DEPLOYMENTS
-        deployment = Registry.deploy(account, model=model, model_id=model_id, directory=directory).deployment
+        registry = Registry.deploy(account, model=model, model_id=model_id, directory=directory)
+    deployment, registered = registry.deployment, registry.registered_model
     click.echo(f"network:  {network.ecosystem.name}:{network.name} (chain {deployment.chain_id})")
-    click.echo(f"verifier: {deployment.verifier}")
+    click.echo(f"verifier: {registered.verifier}")
     click.echo(f"registry: {deployment.registry} (owner {deployment.owner})")
-    click.echo(f"model:    #{model_id} {model}, ONNX sha256 {deployment.onnx_sha256}")
+    click.echo(f"model:    #{model_id} {model}, ONNX sha256 {registered.onnx_sha256}")
     click.echo(f"record:   {deployment.path if directory else 'not kept (ephemeral chain)'}")

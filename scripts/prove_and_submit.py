@@ -10,6 +10,7 @@ from ape.cli import ConnectedProviderCommand, account_option
 from zkproof import batch, prover
 from zkproof.chain import one_line_errors, warn_if_ephemeral
 from zkproof.data import load_split
+from zkproof.paths import DEFAULT_MODEL
 from zkproof.preprocess import ImageError, preprocess_file
 from zkproof.registry import DEPLOYMENTS, Registry
 
@@ -59,7 +60,7 @@ def _batch_pixels(size: int, images: Path | None, samples: str | None) -> list:
     return [held_out.images[i] for i in range(size)]
 
 
-def _submit_batch(account, size: int, images: Path | None, samples: str | None, as_json: bool) -> None:
+def _submit_batch(account, model: str, size: int, images: Path | None, samples: str | None, as_json: bool) -> None:
     log = lambda line: click.echo(line, err=True)  # noqa: E731
     try:
         pixels = _batch_pixels(batch.check_size(size), images, samples)
@@ -67,8 +68,8 @@ def _submit_batch(account, size: int, images: Path | None, samples: str | None, 
         raise click.BadParameter(str(error), param_hint="--batch") from error
     with one_line_errors():
         directory = None if warn_if_ephemeral() else DEPLOYMENTS
-        registry = Registry.connect_or_deploy(account, directory=directory, log=log)
-        artifacts = batch.build(registry.deployment.model, size, log=log)
+        registry = Registry.connect_or_deploy(account, model=model, directory=directory, log=log)
+        artifacts = batch.build(model, size, log=log)
         if not registry.has_batch_verifier(size):
             if not ape.networks.provider.network.is_dev:
                 raise click.ClickException(f"no batch verifier of {size} digits is registered on this network; "
@@ -93,6 +94,7 @@ def _submit_batch(account, size: int, images: Path | None, samples: str | None, 
         "batch_registry": registry.batch_deployment.batch_registry,
         "submitter": str(account.address),
         "model_id": registry.model_id,
+        "model": model,
         "recorded": record is not None and record.digits == proof.digits
         and record.submitter.lower() == str(account.address).lower(),
         "timestamp": record.timestamp if record else None,
@@ -117,24 +119,27 @@ def _submit_batch(account, size: int, images: Path | None, samples: str | None, 
               help=f"Prove N images in one batch proof (1..{batch.MAX_BATCH}; development key, built on first use).")
 @click.option("--images", type=click.Path(path_type=Path), default=None, help="With --batch: a folder of N images.")
 @click.option("--samples", default=None, help="With --batch: N held-out indices, e.g. 3,14,15 (default 0..N-1).")
+@click.option("--model", default=DEFAULT_MODEL, show_default=True,
+              help="The model that proves (registered with the registry; on a development chain, registered if not).")
 @click.option("--prover", "prover_name", type=click.Choice(prover.PROVERS), default="groth16py", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def cli(account, image: Path | None, sample: int | None, batch_size: int | None, images: Path | None,
-        samples: str | None, prover_name: str, as_json: bool) -> None:
+        samples: str | None, model: str, prover_name: str, as_json: bool) -> None:
     """Prove that a private image (or, with --batch N, N images) is classified as its digit and record it."""
     if batch_size is not None:
         if image is not None or sample is not None:
             raise click.UsageError("--batch takes --images DIR or --samples, not --image or --sample")
-        _submit_batch(account, batch_size, images, samples, as_json)
+        _submit_batch(account, model, batch_size, images, samples, as_json)
         return
     if images is not None or samples is not None:
         raise click.UsageError("--images and --samples need --batch N")
     pixels = _pixels(image, sample)
     with one_line_errors():
         directory = None if warn_if_ephemeral() else DEPLOYMENTS
-        registry = Registry.connect_or_deploy(account, directory=directory, log=lambda line: click.echo(line, err=True))
+        registry = Registry.connect_or_deploy(account, model=model, directory=directory,
+                                              log=lambda line: click.echo(line, err=True))
         try:
-            proof = prover.prove_image(pixels, str(account.address), prover=prover_name)
+            proof = prover.prove_image(pixels, str(account.address), model=model, prover=prover_name)
         except prover.ProverError as error:
             raise click.ClickException(f"no proof: {error}") from error
         receipt = registry.submit(proof, account)
@@ -147,6 +152,7 @@ def cli(account, image: Path | None, sample: int | None, batch_size: int | None,
         "registry": registry.address,
         "submitter": str(account.address),
         "model_id": registry.model_id,
+        "model": model,
         "recorded": record is not None and record.digit == proof.digit,
         "timestamp": record.timestamp if record else None,
         "ephemeral": directory is None,
@@ -157,5 +163,5 @@ def cli(account, image: Path | None, sample: int | None, batch_size: int | None,
     click.echo(f"digit:      {result['digit']}")
     click.echo(f"commitment: {result['commitment']}")
     click.echo(f"tx:         {result['tx_hash']} ({result['gas_used']:,} gas)")
-    click.echo(f"record:     digit {record.digit} by {record.submitter}, model #{record.model_id}, "
+    click.echo(f"record:     digit {record.digit} by {record.submitter}, model #{record.model_id} ({model}), "
                f"at {record.timestamp} in registry {registry.address}")

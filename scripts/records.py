@@ -17,12 +17,15 @@ def cli(submitter: str | None, digit: int | None, model_id: int | None) -> None:
     with one_line_errors():
         registry = Registry.connect()
         entries = registry.all_classifications(submitter=submitter, digit=digit, model_id=model_id)
+    names = {entry.model_id: entry.model for entry in registry.deployment.models}
     batched = sum(entry.in_batch for entry in entries)
     click.echo(f"registry {registry.address}: {len(entries)} record(s)"
                + (f", {batched} of them digits of batches (commitment = the batch's, then [index])" if batched else ""))
-    click.echo(f"{'block':>7}  {'digit':>5}  {'model':>5}  {'submitter':<42}  commitment")
+    width = max([len("model"), *(len(f"#{i} {name}") for i, name in names.items())])
+    click.echo(f"{'block':>7}  {'digit':>5}  {'model':<{width}}  {'submitter':<42}  commitment")
     for entry in entries:
         where = f" [{entry.index}]" if entry.in_batch else ""
-        click.echo(f"{entry.block:>7}  {entry.digit:>5}  {entry.model_id:>5}  {entry.submitter:<42}  "
+        model = f"#{entry.model_id} {names.get(entry.model_id, '(not in the record)')}"
+        click.echo(f"{entry.block:>7}  {entry.digit:>5}  {model:<{width}}  {entry.submitter:<42}  "
                    f"{entry.commitment:#066x}{where}")
     click.echo("per digit: " + "  ".join(f"{d}:{n}" for d, n in tally(entries).items()))

@@ -8,7 +8,7 @@ from ape.cli import ConnectedProviderCommand, account_option
 
 from zkproof import web_config
 from zkproof.chain import is_ephemeral, one_line_errors
-from zkproof.paths import BUILD
+from zkproof.paths import BUILD, DEFAULT_MODEL
 from zkproof.registry import Registry
 
 
@@ -16,7 +16,8 @@ from zkproof.registry import Registry
 @account_option()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=BUILD / "web", show_default=True,
               help="Folder for config.json and samples.json.")
-def cli(account, out: Path) -> None:
+@click.option("--model", default=DEFAULT_MODEL, show_default=True, help="The registered model the page proves with.")
+def cli(account, out: Path, model: str) -> None:
     """Use the recorded registry if it is live on this chain (deploy one from ACCOUNT on a local chain if not),
     then write the page's data for it."""
     if is_ephemeral():
@@ -24,7 +25,7 @@ def cli(account, out: Path) -> None:
                                    "(`make web` starts one; or set APE_FOUNDRY_HOST)")
     rpc_url = ape.chain.provider.uri
     with one_line_errors():
-        deployment = Registry.connect_or_deploy(account, log=lambda line: click.echo(line, err=True)).deployment
-    web_config.write(out, deployment, rpc_url)
-    click.echo(f"registry {deployment.registry} on chain {deployment.chain_id} at {rpc_url}; "
-               f"config in {out}/config.json")
+        registry = Registry.connect_or_deploy(account, model=model, log=lambda line: click.echo(line, err=True))
+        web_config.write(out, registry, rpc_url)
+    click.echo(f"registry {registry.address} on chain {registry.deployment.chain_id} at {rpc_url}, model "
+               f"#{registry.model_id} {registry.model}; config in {out}/config.json")

@@ -90,4 +90,4 @@ def deployment(client) -> Deployment:
 
 @pytest.fixture(scope="module")
 def verifier(project, deployment):
-    return project.get_contract(verifier_contract()).at(deployment.verifier)
+    return project.get_contract(verifier_contract()).at(deployment.registered().verifier)

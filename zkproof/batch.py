@@ -224,13 +224,14 @@ def build(model: str = DEFAULT_MODEL, n: int = 2, log: Log = print, force: bool 
 
     Everything is cached in build/batch/<model>-<N>/ and reused while the circuit source and r1cs are unchanged.
     """
-    from zkproof.build import compile_circuit  # the single-digit build's compiler step (circom2 --O2)
+    from zkproof.build import compile_circuit  # the single-digit build's compiler step
 
     check_size(n)
     folder = folder_for(model, n)
     folder.mkdir(parents=True, exist_ok=True)
     source = folder / f"{batch_name(model, n)}.circom"
-    text = generate(quantize.load(model), n)
+    network = quantize.load(model)
+    text = generate(network, n)
     manifest_file = folder / "manifest.json"
     previous = json.loads(manifest_file.read_text()) if manifest_file.is_file() else {}
     artifacts = Artifacts(model, n, folder, previous.get("constraints", 0), previous.get("setup_seconds"),
@@ -245,7 +246,7 @@ def build(model: str = DEFAULT_MODEL, n: int = 2, log: Log = print, force: bool 
             f"({artifacts.constraints} constraints; development key)")
         return artifacts
     source.write_text(text)
-    compiled = compile_circuit(source, folder, log)
+    compiled = compile_circuit(source, folder, simplification=circuit.simplification(network), log=log)
     log(f"{DEVELOPMENT_WARNING}")
     log(f"setting up {artifacts.name} ({compiled.constraints} constraints, domain 2^"
         f"{max(1, compiled.constraints + 2).bit_length()}); this can take minutes and GBs for large N ...")

@@ -1,4 +1,4 @@
-"""Build a model's proving artifacts: circuit source, r1cs + wasm (circom2 --O2), Groth16 key, verifier.
+"""Build a model's proving artifacts: circuit source, r1cs + wasm (circom2), Groth16 key, verifier.
 
 Outputs that users need and that are slow to rebuild are committed under artifacts/<model>/
 (wasm, zkey, verification key, manifest) and contracts/verifiers/; intermediates stay in build/.
@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,10 +48,11 @@ class Compiled:
     constraints: int
 
 
-def compile_circuit(source: Path, out: Path, log: Log = print) -> Compiled:
-    """circom2 --O2 of `source` into `out` (both under the repository root: WASI sees only folders under it)."""
+def compile_circuit(source: Path, out: Path, *, simplification: str, log: Log = print) -> Compiled:
+    """circom2 of `source` into `out` (both under the repository root: WASI sees only folders under it), with the
+    `simplification` flag (--O1 or --O2: a model's is `circuit.simplification(network)`)."""
     out.mkdir(parents=True, exist_ok=True)
-    command = [str(CIRCOM), str(source.relative_to(ROOT)), "--r1cs", "--wasm", "--sym", "--O2",
+    command = [str(CIRCOM), str(source.relative_to(ROOT)), "--r1cs", "--wasm", "--sym", simplification,
                "-l", str(CIRCUITS.relative_to(ROOT)), "-l", str(NODE_MODULES.relative_to(ROOT)),
                "-o", str(out.relative_to(ROOT))]
     log(f"$ circom2 {' '.join(command[1:])}")
@@ -128,7 +130,7 @@ def build(model: str, ptau: Path | None = None, force: bool = False, log: Log = 
     source = circuit.write_circuit(network)
     STATEMENT_LIBRARY.write_text(statement.solidity_library())
     log(f"wrote {source.relative_to(ROOT)} and {STATEMENT_LIBRARY.relative_to(ROOT)}")
-    compiled = compile_circuit(source, BUILD / model, log)
+    compiled = compile_circuit(source, BUILD / model, simplification=circuit.simplification(network), log=log)
     r1cs_sha256 = file_sha256(compiled.r1cs)
     out = artifact_dir(model)
     out.mkdir(parents=True, exist_ok=True)
@@ -167,17 +169,48 @@ def manifest(model: str) -> dict:
     return json.loads(path.read_text())
 
 
+def check_ties(model: str) -> None:
+    """The cheap half of `check`, for registering a model: its integer weights come from its ONNX file, its
+    circuit from those weights, its wasm and key are the manifest's, and its verification key and verifier
+    contract are those of its key (BuildError naming the first tie that does not hold). Compiles nothing."""
+    import groth16py
+
+    try:
+        network = quantize.load(model)
+    except quantize.QuantizationError as error:
+        raise BuildError(str(error)) from error
+    recorded = manifest(model)
+    source = circuit_path(model)
+    if not source.is_file() or circuit.generate(network) != source.read_text() \
+            or file_sha256(source) != recorded["circuit_sha256"]:
+        raise BuildError(f"{source.relative_to(ROOT)} is not the circuit its weights and manifest name: rebuild")
+    for name, path in (("wasm", wasm_path(model)), ("zkey", zkey_path(model))):
+        if not path.is_file() or file_sha256(path) != recorded[f"{name}_sha256"]:
+            raise BuildError(f"{path.relative_to(ROOT)} is not the {name} its manifest names: rebuild")
+    _, from_key = groth16py.import_zkey(str(zkey_path(model)))
+    exported = json.loads(verification_key_path(model).read_text())
+    if any(exported.get(field) != value for field, value in json.loads(from_key.to_json()).items()):
+        raise BuildError(f"{verification_key_path(model).relative_to(ROOT)} is not the key's verification key")
+    with tempfile.TemporaryDirectory() as scratch:
+        solidity = Path(scratch) / "verifier.sol"
+        ceremony.export_verifier(zkey_path(model), Path(scratch) / "vk.json", solidity, verifier_contract(model),
+                                 log=lambda _: None)
+        if solidity.read_text() != verifier_source(model).read_text():
+            raise BuildError(f"{verifier_source(model).relative_to(ROOT)} is not the verifier of the key")
+
+
 def check(model: str, ptau: Path | None = None, log: Log = print) -> None:
     """Confirm the committed artifacts belong to the current circuit source: recompile and compare hashes, then
     verify the ceremony transcript (`snarkjs zkey verify` against the r1cs and the powers of tau, committed,
     cached locally or `ptau`)."""
     recorded = manifest(model)
     source = circuit_path(model)
-    if circuit.generate(quantize.load(model)) != source.read_text():
+    network = quantize.load(model)
+    if circuit.generate(network) != source.read_text():
         raise BuildError(f"{source.relative_to(ROOT)} is not the circuit of the committed weights: rebuild")
     if statement.solidity_library() != STATEMENT_LIBRARY.read_text():
         raise BuildError(f"{STATEMENT_LIBRARY.relative_to(ROOT)} is not zkproof/statement.py's: rebuild")
-    compiled = compile_circuit(source, BUILD / model, log)
+    compiled = compile_circuit(source, BUILD / model, simplification=circuit.simplification(network), log=log)
     for name, path in (("r1cs", compiled.r1cs), ("wasm", wasm_path(model)), ("zkey", zkey_path(model))):
         if file_sha256(path) != recorded[f"{name}_sha256"]:
             raise BuildError(f"the committed {name} does not match the circuit source: rebuild")

@@ -28,6 +28,7 @@ def ceremony_folder(model: str) -> Path:
 def _r1cs(model: str, given: Path | None, log: Log = click.echo) -> Path:
     if given is not None:
         return given
+    from zkproof import circuit, quantize
     from zkproof.build import BuildError, compile_circuit
 
     source = circuit_path(model)
@@ -35,7 +36,8 @@ def _r1cs(model: str, given: Path | None, log: Log = click.echo) -> Path:
         raise click.ClickException(f"{source} not found: pass the circuit with --r1cs FILE")
     log(f"compiling {source.name} for its r1cs (about 12 s for mnist_cnn)")
     try:
-        return compile_circuit(source, BUILD / model, log=log).r1cs
+        simplification = circuit.simplification(quantize.load(model))
+        return compile_circuit(source, BUILD / model, simplification=simplification, log=log).r1cs
     except BuildError as error:
         raise click.ClickException(str(error)) from error
 

@@ -5,6 +5,13 @@ salt, hash to the public `commitment`, and the network classifies them as `digit
 `binding` = digit · 2^ADDRESS_BITS + submitter and `submitter` is range-checked to ADDRESS_BITS bits
 (`zkproof.statement`).
 Templates live in circuits/lib/; this module only instantiates and wires them.
+
+Two wirings (the model's `circuit_wiring`): *inline* compiles with circom --O2, which folds every linear layer
+into the products that read it, so each square carries its whole input's coefficients in the key; *explicit*
+compiles with --O1, so every linear output is a signal of its own (one linear constraint, with no key
+coefficients) and each square reads one signal. An explicit linear output that feeds a square is shifted by
+its worst-case lower bound so that its signal is non-negative and short, which keeps the prover's
+multi-scalar multiplications cheap; the square takes the shift off again.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from zkproof.onnx_export import EXPLICIT, INLINE
 from zkproof.paths import circuit_path, template_name
 from zkproof.quantize import FIELD_BITS_LIMIT, IntLayer, IntNetwork
 from zkproof.statement import ADDRESS_BITS, CLASSES, pixels_per_element
@@ -32,15 +40,16 @@ def _literal(values: np.ndarray | int) -> str:
     return str(int(values))
 
 
-def _constants(layer: IntLayer) -> list[str]:
-    return [
-        f"function {layer.name}_weight() {{\n    return {_literal(layer.weight)};\n}}\n",
-        f"function {layer.name}_bias() {{\n    return {_literal(layer.bias)};\n}}\n",
-    ]
+def _constants(layer: IntLayer, shift: int) -> list[str]:
+    """The weight and bias functions of a linear layer; the bias includes `shift` (see the module's docstring)."""
+    bias = f"function {layer.name}_bias() {{\n    return {_literal(layer.bias + shift)};\n}}\n"
+    if shift:
+        bias = f"// {layer.name}'s bias + {shift}, its outputs' shift (explicit wiring)\n" + bias
+    return [f"function {layer.name}_weight() {{\n    return {_literal(layer.weight)};\n}}\n", bias]
 
 
-def _instance(layer: IntLayer, shape: tuple[int, ...], input_bits: int) -> str:
-    """The template instantiation of one layer, given its input shape."""
+def _instance(layer: IntLayer, shape: tuple[int, ...], input_bits: int, shift: int) -> str:
+    """The template instantiation of one layer, given its input shape and (for a square) its input's shift."""
     size = int(np.prod(shape))
     if layer.op == "conv":
         if len(shape) != 3:
@@ -57,7 +66,7 @@ def _instance(layer: IntLayer, shape: tuple[int, ...], input_bits: int) -> str:
             raise CircuitError(f"sumpool node {layer.name!r}: expects a C×H×W input, got shape {shape}")
         return f"SumPool({shape[0]}, {shape[1]}, {shape[2]}, {layer.kernel}, {layer.stride})"
     if layer.op == "square":
-        return f"Square({size})"
+        return f"ShiftedSquare({size}, {shift})" if shift else f"Square({size})"
     if layer.op == "relu":
         return f"ReLU({size}, {input_bits})"
     raise CircuitError(f"unsupported op {layer.op!r} at node {layer.name!r}")
@@ -84,17 +93,31 @@ def layers(network: IntNetwork) -> Layers:
     functions: list[str] = []
     body: list[str] = []
     shape: tuple[int, ...] = network.input_shape
-    source, source_bits = "pixels", 9
-    for layer in network.layers:
+    source, source_bits, source_shift = "pixels", 9, 0
+    for layer, following in zip(network.layers, [*network.layers[1:], None], strict=True):
         if layer.op == "flatten":
             shape = layer.out_shape
             continue
+        shift = _shift(network, layer, following)
         if layer.weight is not None:
-            functions += _constants(layer)
-        body.append(f"    component {layer.name} = {_instance(layer, shape, source_bits)};")
+            functions += _constants(layer, shift)
+        body.append(f"    component {layer.name} = {_instance(layer, shape, source_bits, source_shift)};")
         body.append(f"    {layer.name}.in <== {source};")
-        source, source_bits, shape = f"{layer.name}.out", layer.bits, layer.out_shape
+        source, source_bits, source_shift, shape = f"{layer.name}.out", layer.bits, shift, layer.out_shape
     return Layers(functions, body, source)
+
+
+def _shift(network: IntNetwork, layer: IntLayer, following: IntLayer | None) -> int:
+    """What is added to `layer`'s outputs: under explicit wiring, a linear layer read by a square is shifted to
+    be non-negative; nothing else is."""
+    if network.wiring == EXPLICIT and layer.weight is not None and following is not None and following.op == "square":
+        return max(0, -layer.lower)
+    return 0
+
+
+def simplification(network: IntNetwork) -> str:
+    """The circom2 simplification flag of the network's wiring."""
+    return "--O2" if network.wiring == INLINE else "--O1"
 
 
 def generate(network: IntNetwork) -> str:

@@ -105,11 +105,21 @@ def classify(image: Path, model: str, as_json: bool) -> None:
 @main.command()
 @model_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def evaluate(model: str, as_json: bool) -> None:
+@click.option("--figures", "figures_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write <model>-confusion.png and <model>-misclassified.png into this folder.")
+def evaluate(model: str, as_json: bool, figures_dir: Path | None) -> None:
     """Held-out accuracy, twin agreement, parameters, activations and bit widths."""
     from zkproof.evaluate import evaluate as run
+    from zkproof.evaluate import write_figures
+    from zkproof.figures import FiguresUnavailable
 
     result = run(model)
+    if figures_dir is not None:
+        try:
+            for path in write_figures(model, figures_dir):
+                click.echo(f"wrote {path}", err=True)
+        except FiguresUnavailable as error:
+            raise click.ClickException(str(error)) from error
     if as_json:
         click.echo(json.dumps(result.as_dict()))
         return

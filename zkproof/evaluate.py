@@ -1,15 +1,17 @@
-"""Held-out figures of the float model and its integer twin."""
+"""Held-out figures of the float model and its integer twin, and their pictures."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 
-from zkproof import quantize
+from zkproof import figures, quantize
 from zkproof.data import load_split
 from zkproof.float_model import float_predict
 from zkproof.paths import DEFAULT_MODEL
+from zkproof.statement import proven_pixels
 
 
 @dataclass(frozen=True)
@@ -41,3 +43,18 @@ def evaluate(model: str = DEFAULT_MODEL) -> Evaluation:
         nonlinear_activations=network.nonlinear_activations,
         layer_bits={layer.name: layer.bits for layer in network.layers},
     )
+
+
+def write_figures(model: str, out: Path) -> list[Path]:
+    """`<model>-confusion.png` and `<model>-misclassified.png` in `out`: the integer twin (what a proof
+    proves) on the held-out digits, the digits drawn at the depth the proof covers."""
+    held_out = load_split().held_out
+    network = quantize.load(model)
+    predictions = quantize.predict(network, held_out.images)
+    wrong = int(np.sum(predictions != held_out.labels))
+    title = f"{model}: integer twin on {len(held_out):,} held-out digits, {wrong} wrong"
+    out.mkdir(parents=True, exist_ok=True)
+    seen = proven_pixels(held_out.images, network.pixel_bits) / network.pixel_max
+    counts = figures.confusion(held_out.labels, predictions)
+    return [figures.confusion_png(counts, title, out / f"{model}-confusion.png"),
+            figures.gallery_png(seen, held_out.labels, predictions, title, out / f"{model}-misclassified.png")]

@@ -4,7 +4,8 @@ Layers are tuples produced by `zkproof.train.fold`: ("conv", W, b, stride, pad),
 ("relu",), ("avgpool", k), ("flatten",), ("dense", W, b). The graph takes `image`
 (N×1×28×28 float32: the proven pixels over their maximum, see `zkproof.statement.proven_pixels`) and returns
 `scores` (N×10, pre-softmax). The pixel depth the model was trained for is stored in the model's metadata
-(`pixel_bits`), so the float model, the integer twin and the circuit all read it from the one file.
+(`pixel_bits`), so the float model, the integer twin and the circuit all read it from the one file; so is the
+circuit's wiring (`circuit_wiring`, see `zkproof.circuit`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ OPSET = 17
 INPUT_NAME = "image"
 OUTPUT_NAME = "scores"
 PIXEL_BITS_KEY = "pixel_bits"
+WIRING_KEY = "circuit_wiring"
+INLINE = "inline"  # linear layers folded into the products that use them (circom --O2); models without the key
+EXPLICIT = "explicit"  # every linear output its own signal (circom --O1): a few more constraints, a far smaller key
+WIRINGS = (INLINE, EXPLICIT)
 
 
 def _node(kind: str, index: int, source: str, target: str, layer: tuple[Any, ...], inits: list) -> onnx.NodeProto:
@@ -48,8 +53,12 @@ def _node(kind: str, index: int, source: str, target: str, layer: tuple[Any, ...
     raise ValueError(f"cannot export layer kind {kind!r}")
 
 
-def export_onnx(layers: list[tuple[Any, ...]], path: Path, pixel_bits: int, classes: int = 10) -> None:
-    """Write `layers`, trained on pixels of `pixel_bits` bits, as a checked ONNX model at `path`."""
+def export_onnx(layers: list[tuple[Any, ...]], path: Path, pixel_bits: int, wiring: str = EXPLICIT,
+                classes: int = 10) -> None:
+    """Write `layers`, trained on pixels of `pixel_bits` bits and to be proven with `wiring`, as a checked ONNX
+    model at `path`."""
+    if wiring not in WIRINGS:
+        raise ValueError(f"wiring must be one of {WIRINGS}, not {wiring!r}")
     nodes: list[onnx.NodeProto] = []
     inits: list[onnx.TensorProto] = []
     source = INPUT_NAME
@@ -65,7 +74,7 @@ def export_onnx(layers: list[tuple[Any, ...]], path: Path, pixel_bits: int, clas
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="zkmnist")
     model.ir_version = 8
-    helper.set_model_props(model, {PIXEL_BITS_KEY: str(pixel_bits)})
+    helper.set_model_props(model, {PIXEL_BITS_KEY: str(pixel_bits), WIRING_KEY: wiring})
     onnx.checker.check_model(model)
     path.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(model, path)

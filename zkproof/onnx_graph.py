@@ -13,7 +13,7 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
-from zkproof.onnx_export import PIXEL_BITS_KEY
+from zkproof.onnx_export import INLINE, PIXEL_BITS_KEY, WIRING_KEY, WIRINGS
 from zkproof.statement import IMAGE_BITS
 
 
@@ -64,12 +64,14 @@ Layer = Conv | Dense | AvgPool | Relu | Square | Flatten
 
 @dataclass(frozen=True)
 class Network:
-    """A sequential network: input shape (channels, height, width), its layers in order, and the pixel depth
-    it was trained for (metadata `pixel_bits`; 8 for a model without it)."""
+    """A sequential network: input shape (channels, height, width), its layers in order, the pixel depth
+    it was trained for (metadata `pixel_bits`; 8 for a model without it) and its circuit's wiring (metadata
+    `circuit_wiring`; inline for a model without it)."""
 
     input_shape: tuple[int, int, int]
     layers: list[Layer]
     pixel_bits: int
+    wiring: str = INLINE
 
 
 def _attributes(node: onnx.NodeProto) -> dict:
@@ -164,4 +166,7 @@ def load_network(path: Path) -> Network:
         current = node.output[0]
         position += 1
     metadata = {prop.key: prop.value for prop in model.metadata_props}
-    return Network((1, 28, 28), layers, int(metadata.get(PIXEL_BITS_KEY, IMAGE_BITS)))
+    wiring = metadata.get(WIRING_KEY, INLINE)
+    if wiring not in WIRINGS:
+        raise UnsupportedModelError(f"metadata {WIRING_KEY}={wiring!r}: expected one of {', '.join(WIRINGS)}")
+    return Network((1, 28, 28), layers, int(metadata.get(PIXEL_BITS_KEY, IMAGE_BITS)), wiring)

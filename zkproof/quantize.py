@@ -24,6 +24,7 @@ import numpy as np
 
 from zkproof import onnx_graph
 from zkproof.digest import file_sha256
+from zkproof.onnx_export import INLINE
 from zkproof.paths import DEFAULT_MODEL, onnx_path, quantized_path
 from zkproof.statement import IMAGE_BITS, proven_pixels
 
@@ -72,6 +73,7 @@ class IntNetwork:
     layers: list[IntLayer]
     weight_bits: int
     pixel_bits: int
+    wiring: str = INLINE
 
     @property
     def pixel_max(self) -> int:
@@ -256,7 +258,8 @@ def quantize_file(path: Path, model: str, weight_bits: int = WEIGHT_BITS) -> Int
     """Quantize the ONNX model at `path` and compute its bounds."""
     network = onnx_graph.load_network(path)
     layers = _with_bounds(network, quantize(network, weight_bits))
-    return IntNetwork(model, file_sha256(path), network.input_shape, layers, weight_bits, network.pixel_bits)
+    return IntNetwork(model, file_sha256(path), network.input_shape, layers, weight_bits, network.pixel_bits,
+                      network.wiring)
 
 
 def quantize_model(model: str = DEFAULT_MODEL, weight_bits: int = WEIGHT_BITS) -> IntNetwork:
@@ -287,6 +290,7 @@ def save(network: IntNetwork, path: Path | None = None) -> Path:
         "pixel_bits": network.pixel_bits,
         "input_range": [0, network.pixel_max],
         "weight_bits": network.weight_bits,
+        "wiring": network.wiring,
         "layers": [_layer_json(layer) for layer in network.layers],
     }
     path.write_text(json.dumps(document, indent=1) + "\n")
@@ -314,4 +318,4 @@ def load(model: str = DEFAULT_MODEL) -> IntNetwork:
         raise QuantizationError(f"{path} is stale: it was made from another {onnx_path(model).name}")
     return IntNetwork(document["model"], document["onnx_sha256"], tuple(document["input_shape"]),
                       [_layer_from_json(entry) for entry in document["layers"]], document["weight_bits"],
-                      document["pixel_bits"])
+                      document["pixel_bits"], document.get("wiring", INLINE))

@@ -1,10 +1,12 @@
 """Python client of the on-chain DigitRegistry, through Ape.
 
-`Registry` holds a live registry contract and its deployment record (`deployments/<ecosystem>-<network>.json`):
-`Registry.deploy` deploys a model's verifier and a registry, registers the model with the sha256 of its ONNX file
-and writes the record once every transaction is in; `Registry.connect` reads the record back and checks it
-against the chain (same chain, same block, code at the address, the model registered as recorded), so a stale
-record is reported in one line instead of failing somewhere later. Aggregates come from the registry's
+`Registry` holds a live registry contract, its deployment record (`deployments/<ecosystem>-<network>.json`) and
+the registered model it proves with: `Registry.deploy` deploys a model's verifier and a registry, registers the
+model with the sha256 of its ONNX file and of its ceremony transcript, and writes the record once every
+transaction is in; `Registry.register` adds another model to a live registry (an upgrade without redeploying);
+`Registry.connect` reads the record back and checks it against the chain (same chain, same block, code at the
+address, every model registered as recorded), so a stale record is reported in one line instead of failing
+somewhere later. Aggregates come from the registry's
 `ClassificationRecorded` events: the contract keeps no counters or lists.
 """
 
@@ -63,22 +65,47 @@ def write_record(path: Path, record: dict[str, Any]) -> Path:
     return path
 
 
+class ModelNotRegistered(RegistryError):
+    """The registry holds no model of that name (register it: `ape run register_model`)."""
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    """One model of a registry: its id and name, its verifier, and the hashes it was registered with."""
+
+    model_id: int
+    model: str
+    verifier: str
+    onnx_sha256: str
+    ceremony_sha256: str
+
+
 @dataclass(frozen=True)
 class Deployment:
-    """Where a registry lives on one network, and the model registered with it."""
+    """Where a registry lives on one network, and every model registered with it, oldest first."""
 
     ecosystem: str
     network: str
     chain_id: int
     registry: str
-    verifier: str
     owner: str
-    model_id: int
-    model: str
-    onnx_sha256: str
-    ceremony_sha256: str
     block: int
     block_hash: str
+    models: tuple[RegisteredModel, ...]
+
+    def registered(self, model: str | None = None) -> RegisteredModel:
+        """The registered model called `model` (default: the first, the one deployed with the registry)."""
+        if model is None:
+            return self.models[0]
+        for entry in self.models:
+            if entry.model == model:
+                return entry
+        known = ", ".join(f"#{entry.model_id} {entry.model}" for entry in self.models)
+        raise ModelNotRegistered(f"registry {self.registry} has no model {model!r} (it has {known}): "
+                                 f"`ape run register_model --model {model}`")
+
+    def with_model(self, entry: RegisteredModel) -> Deployment:
+        return replace(self, models=(*self.models, entry))
 
     @staticmethod
     def path_for(ecosystem: str, network: str, directory: Path = DEPLOYMENTS) -> Path:
@@ -101,6 +128,9 @@ class Deployment:
             raise RegistryError(f"no deployment record {path}: deploy first (`ape run deploy`)")
         try:
             data = json.loads(path.read_text())
+            data["models"] = tuple(RegisteredModel(**entry) for entry in data["models"])
+            if not data["models"]:
+                raise ValueError("no model")
             return cls(**{field.name: data[field.name] for field in fields(cls)})
         except (ValueError, KeyError, TypeError) as error:
             raise StaleDeployment(f"deployment record {path} is unreadable or from an older version "
@@ -194,11 +224,12 @@ def tally(entries: list[Classification]) -> dict[int, int]:
 
 
 class Registry:
-    """A live DigitRegistry on the connected chain and its deployment record: the object scripts and
-    integrators use to submit proofs and read records."""
+    """A live DigitRegistry on the connected chain, its deployment record and the registered model it proves
+    with (default: the first): the object scripts and integrators use to submit proofs and read records."""
 
-    def __init__(self, deployment: Deployment, directory: Path | None = DEPLOYMENTS) -> None:
+    def __init__(self, deployment: Deployment, directory: Path | None = DEPLOYMENTS, model: str | None = None) -> None:
         self.deployment = deployment
+        self.registered_model = deployment.registered(model)
         self.directory = directory
         self._batch: BatchDeployment | None = None
         if directory is not None:
@@ -209,7 +240,7 @@ class Registry:
                 self._batch = found
 
     def __repr__(self) -> str:
-        return f"<Registry {self.address} model #{self.model_id} ({self.deployment.model})>"
+        return f"<Registry {self.address} model #{self.model_id} ({self.model})>"
 
     @cached_property
     def contract(self) -> ContractInstance:
@@ -221,7 +252,19 @@ class Registry:
 
     @property
     def model_id(self) -> int:
-        return self.deployment.model_id
+        return self.registered_model.model_id
+
+    @property
+    def model(self) -> str:
+        return self.registered_model.model
+
+    def using(self, model: str) -> Registry:
+        """This registry, proving with its registered model `model` (ModelNotRegistered if there is none)."""
+        other = Registry(self.deployment, None, model)
+        other.directory, other._batch = self.directory, self._batch
+        if "contract" in self.__dict__:
+            other.contract = self.contract
+        return other
 
     # ------------------------------------------------------------------ finding one
 
@@ -233,21 +276,14 @@ class Registry:
         The deployment record is written under `directory` (skipped when None) only once every transaction
         is in: a deployment cut short leaves no record behind.
         """
-        project = ape_project()
-        verifier = owner.deploy(project.get_contract(verifier_contract(model)))
-        contract = owner.deploy(project.get_contract(REGISTRY_CONTRACT), owner.address)
-        digest = file_sha256(onnx_path(model))
         ceremony = ceremony_sha256(model)
-        contract.registerModel(model_id, verifier.address, bytes.fromhex(digest), bytes.fromhex(ceremony), model,
-                               sender=owner)
-
+        contract = owner.deploy(ape_project().get_contract(REGISTRY_CONTRACT), owner.address)
+        entry = _register(contract, owner, model, model_id, ceremony)
         ecosystem, network, chain_id = connected_network()
         block = contract.creation_metadata.block if contract.creation_metadata else 0
-        deployment = Deployment(
-            ecosystem=ecosystem, network=network, chain_id=chain_id, registry=str(contract.address),
-            verifier=str(verifier.address), owner=str(owner.address), model_id=model_id, model=model,
-            onnx_sha256="0x" + digest, ceremony_sha256="0x" + ceremony, block=block, block_hash=_block_hash(block),
-        )
+        deployment = Deployment(ecosystem=ecosystem, network=network, chain_id=chain_id,
+                                registry=str(contract.address), owner=str(owner.address), block=block,
+                                block_hash=_block_hash(block), models=(entry,))
         if directory is not None:
             deployment.save(directory)
         registry = cls(deployment, None)
@@ -255,31 +291,64 @@ class Registry:
         registry.contract = contract
         return registry
 
+    def register(self, owner: AccountAPI, model: str, model_id: int | None = None) -> Registry:
+        """Deploy `model`'s verifier and register the model with this registry under `model_id` (default: one
+        past the largest recorded id), then add it to the record; return this registry proving with it.
+
+        Refused (RegistryError) when the model is registered already, when `owner` does not own the registry,
+        or when the model's key and verifier are not those of its ONNX file (`build.check_ties`).
+        """
+        from zkproof.build import BuildError, check_ties
+
+        if any(entry.model == model for entry in self.deployment.models):
+            raise RegistryError(f"{model} is registered already as #{self.deployment.registered(model).model_id}")
+        if str(self.contract.owner()).lower() != str(owner.address).lower():
+            raise RegistryError(f"{owner.address} does not own registry {self.address} (owner {self.contract.owner()})")
+        try:
+            check_ties(model)
+        except BuildError as error:
+            raise RegistryError(f"{model} cannot be registered: {error}") from error
+        model_id = max(entry.model_id for entry in self.deployment.models) + 1 if model_id is None else model_id
+        entry = _register(self.contract, owner, model, model_id, ceremony_sha256(model))
+        self.deployment = self.deployment.with_model(entry)
+        if self.directory is not None:
+            self.deployment.save(self.directory)
+        return self.using(model)
+
     @classmethod
-    def connect(cls, directory: Path = DEPLOYMENTS) -> Registry:
-        """The registry recorded for the connected network, checked against the chain (StaleDeployment if not)."""
+    def connect(cls, directory: Path = DEPLOYMENTS, model: str | None = None) -> Registry:
+        """The registry recorded for the connected network, checked against the chain (StaleDeployment if not),
+        proving with its registered model `model` (default: the first; ModelNotRegistered if there is none)."""
         ecosystem, network, _ = connected_network()
         deployment = Deployment.load(ecosystem, network, directory)
         path = Deployment.path_for(ecosystem, network, directory)
         problem = cls(deployment, None).staleness()
         if problem:
             raise StaleDeployment(f"deployment record {path} is stale: {problem}")
-        return cls(deployment, directory)
+        return cls(deployment, directory, model)
 
     @classmethod
     def connect_or_deploy(cls, owner: AccountAPI, *, model: str = DEFAULT_MODEL,
                           model_id: int = DEFAULT_MODEL_ID, directory: Path | None = DEPLOYMENTS,
                           log: Log = print) -> Registry:
-        """The recorded registry of the connected network if it is live; on a development chain (local or a
-        fork) without one, a fresh deployment by `owner`, saying why. Elsewhere a missing or stale record is
-        an error: deploy on purpose. `directory=None` deploys without keeping a record (an ephemeral chain)."""
+        """The recorded registry of the connected network if it is live, proving with `model`; on a development
+        chain (local or a fork) without one, a fresh deployment by `owner`, and without the model, the model
+        registered by `owner`, saying why. Elsewhere a missing or stale record or an unregistered model is an
+        error: deploy and register on purpose. `directory=None` deploys without keeping a record (an ephemeral
+        chain)."""
+        development = ape.networks.provider.network.is_dev
         if directory is not None:
             try:
-                return cls.connect(directory)
+                registry = cls.connect(directory)
             except RegistryError as error:
-                if not ape.networks.provider.network.is_dev:
+                if not development:
                     raise
                 log(f"{error}; deploying a new registry on this development chain")
+            else:
+                if any(entry.model == model for entry in registry.deployment.models) or not development:
+                    return registry.using(model)
+                log(f"registry {registry.address} has no model {model}; registering it on this development chain")
+                return registry.register(owner, model)
         return cls.deploy(owner, model=model, model_id=model_id, directory=directory)
 
     def staleness(self) -> str | None:
@@ -295,22 +364,25 @@ class Registry:
             return f"block {recorded.block} is not the one it was deployed in (the chain was reset or reorganised)"
         if not ape.chain.provider.get_code(recorded.registry):
             return f"there is no contract at {recorded.registry}"
-        try:
-            model = self.contract.modelOf(recorded.model_id)
-        except (ApeException, ValueError) as error:
-            return f"{recorded.registry} does not answer as a DigitRegistry ({type(error).__name__})"
-        if str(model.verifier).lower() != recorded.verifier.lower():
-            return f"registry {recorded.registry} does not hold model #{recorded.model_id} with its verifier"
-        if "0x" + bytes(model.onnxSha256).hex() != recorded.onnx_sha256:
-            return f"model #{recorded.model_id} was registered with another ONNX file"
-        if "0x" + bytes(model.ceremonySha256).hex() != recorded.ceremony_sha256:
-            return f"model #{recorded.model_id} was registered with another ceremony transcript"
+        for entry in recorded.models:
+            try:
+                model = self.contract.modelOf(entry.model_id)
+            except (ApeException, ValueError) as error:
+                return f"{recorded.registry} does not answer as a DigitRegistry ({type(error).__name__})"
+            if str(model.verifier).lower() != entry.verifier.lower():
+                return f"registry {recorded.registry} does not hold model #{entry.model_id} with its verifier"
+            if "0x" + bytes(model.onnxSha256).hex() != entry.onnx_sha256:
+                return f"model #{entry.model_id} was registered with another ONNX file"
+            if "0x" + bytes(model.ceremonySha256).hex() != entry.ceremony_sha256:
+                return f"model #{entry.model_id} was registered with another ceremony transcript"
         return None
 
     # ------------------------------------------------------------------ using it
 
     def submit(self, proof: Proof, sender: AccountAPI, **txn_kwargs: Any) -> ReceiptAPI:
         """Record `proof` under this registry's model, from `sender`, the account the proof is bound to."""
+        if proof.model != self.model:
+            raise RegistryError(f"the proof was made with {proof.model}, this registry proves with {self.model}")
         if proof.submitter.lower() != str(sender.address).lower():
             raise RegistryError(f"the proof is bound to {proof.submitter}, not to the sender {sender.address}")
         return self.contract.submit(self.model_id, proof.digit, proof.commitment, proof.words(), sender=sender,
@@ -374,9 +446,8 @@ class Registry:
         the batch registry. The batch record is written once every transaction is in."""
         from zkproof.batch import verifier_container
 
-        if artifacts.model != self.deployment.model:
-            raise RegistryError(f"the batch circuit is for {artifacts.model}, the registry's model is "
-                                f"{self.deployment.model}")
+        if artifacts.model != self.model:
+            raise RegistryError(f"the batch circuit is for {artifacts.model}, this registry proves with {self.model}")
         project = ape_project()
         if self._batch is None:
             contract = owner.deploy(project.get_contract(BATCH_REGISTRY_CONTRACT), self.address, owner.address)
@@ -455,6 +526,17 @@ def ceremony_sha256(model: str) -> str:
     except (OSError, KeyError, ValueError) as error:
         raise RegistryError(f"{path} names no ceremony transcript: "
                             f"run `ape run build_circuit --model {model}`") from error
+
+
+def _register(contract: ContractInstance, owner: AccountAPI, model: str, model_id: int,
+              ceremony: str) -> RegisteredModel:
+    """Deploy `model`'s verifier and register it with `contract` under `model_id`; return its record entry."""
+    verifier = owner.deploy(ape_project().get_contract(verifier_contract(model)))
+    digest = file_sha256(onnx_path(model))
+    contract.registerModel(model_id, verifier.address, bytes.fromhex(digest), bytes.fromhex(ceremony), model,
+                           sender=owner)
+    return RegisteredModel(model_id=model_id, model=model, verifier=str(verifier.address),
+                           onnx_sha256="0x" + digest, ceremony_sha256="0x" + ceremony)
 
 
 def _block_hash(number: int) -> str:

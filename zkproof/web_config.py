@@ -43,17 +43,18 @@ def abi_selectors() -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
     return functions, errors
 
 
-def config(deployment: client.Deployment, rpc_url: str) -> dict[str, Any]:
-    """What the page needs to know: where the chain and registry are, and how to talk to the registry."""
+def config(registry: client.Registry, rpc_url: str) -> dict[str, Any]:
+    """What the page needs to know: where the chain and registry are, which model proves, and how to talk to the
+    registry."""
     functions, errors = abi_selectors()
-    model = deployment.model
+    model = registry.model
     return {
         "rpcUrl": rpc_url,
-        "chainId": deployment.chain_id,
-        "registry": deployment.registry,
-        "modelId": deployment.model_id,
+        "chainId": registry.deployment.chain_id,
+        "registry": registry.address,
+        "modelId": registry.model_id,
         "model": model,
-        "onnxSha256": deployment.onnx_sha256,
+        "onnxSha256": registry.registered_model.onnx_sha256,
         "weights": f"/models/{model}.quant.json",
         "addressBits": ADDRESS_BITS,
         "artifacts": {
@@ -77,9 +78,9 @@ def samples(per_digit: int = SAMPLES_PER_DIGIT) -> list[dict[str, Any]]:
             for i in chosen]
 
 
-def write(out: Path, deployment: client.Deployment, rpc_url: str, per_digit: int = SAMPLES_PER_DIGIT) -> Path:
+def write(out: Path, registry: client.Registry, rpc_url: str, per_digit: int = SAMPLES_PER_DIGIT) -> Path:
     """Write config.json and samples.json into `out`; returns `out`."""
     out.mkdir(parents=True, exist_ok=True)
-    (out / "config.json").write_text(json.dumps(config(deployment, rpc_url), indent=1) + "\n")
+    (out / "config.json").write_text(json.dumps(config(registry, rpc_url), indent=1) + "\n")
     (out / "samples.json").write_text(json.dumps(samples(per_digit)) + "\n")
     return out

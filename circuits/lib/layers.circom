@@ -87,3 +87,12 @@ template ReLU(N, bits) {
         out[i] <== sign[i].out[bits - 1] * in[i];
     }
 }
+
+// x ↦ (x - shift)²: the square of a value its producer shifted by `shift` (explicit wiring), one constraint.
+template ShiftedSquare(N, shift) {
+    signal input in[N];
+    signal output out[N];
+    for (var i = 0; i < N; i++) {
+        out[i] <== (in[i] - shift) * (in[i] - shift);
+    }
+}

@@ -27,9 +27,10 @@ def test_upstream_registry_exists_in_the_fork(upstream, chain):
     assert upstream.staleness() is None
     assert chain.chain_id == deployment.chain_id == 31338
     assert chain.blocks.height >= deployment.block
-    model = registry.modelOf(deployment.model_id)
-    assert model.verifier == deployment.verifier
-    assert "0x" + bytes(model.onnxSha256).hex() == deployment.onnx_sha256
+    registered = deployment.registered()
+    model = registry.modelOf(registered.model_id)
+    assert model.verifier == registered.verifier
+    assert "0x" + bytes(model.onnxSha256).hex() == registered.onnx_sha256
     assert registry.owner() == deployment.owner
 
 

@@ -215,10 +215,10 @@ def test_default_model_is_registered_with_its_onnx_and_ceremony_hashes(registry,
     assert model.active
     assert bytes(model.onnxSha256) == bytes.fromhex(file_sha256(onnx_path()))
     assert model.name == "mnist_cnn"
-    assert deployment.onnx_sha256 == "0x" + bytes.fromhex(file_sha256(onnx_path())).hex()
+    assert deployment.registered().onnx_sha256 == "0x" + bytes.fromhex(file_sha256(onnx_path())).hex()
     transcript = file_sha256(artifact_dir(DEFAULT_MODEL) / "ceremony.json")
     assert bytes(model.ceremonySha256).hex() == transcript == ceremony_sha256(DEFAULT_MODEL)
-    assert deployment.ceremony_sha256 == "0x" + transcript
+    assert deployment.registered().ceremony_sha256 == "0x" + transcript
 
 
 def test_owner_registers_a_model_once(registry, verifier, owner):
@@ -339,14 +339,18 @@ def test_connect_or_deploy_reuses_a_live_record_and_replaces_a_stale_one(owner, 
     assert Deployment.load(replaced.deployment.ecosystem, replaced.deployment.network, tmp_path) == replaced.deployment
 
 
+def _changed_model(deployment: Deployment, **change) -> dict:
+    return {"models": (replace(deployment.registered(), **change),)}
+
+
 @pytest.mark.parametrize("change, reason", [
     (lambda d: {"chain_id": d.chain_id + 1}, "it is for chain"),
     (lambda d: {"block": 10**9}, "the chain has only"),
     (lambda d: {"block_hash": "0x" + "00" * 32}, "is not the one it was deployed in"),
-    (lambda d: {"registry": d.verifier}, "does not answer as a DigitRegistry"),
-    (lambda d: {"model_id": d.model_id + 1}, "does not hold model"),
-    (lambda d: {"onnx_sha256": "0x" + "11" * 32}, "another ONNX file"),
-    (lambda d: {"ceremony_sha256": "0x" + "11" * 32}, "another ceremony transcript"),
+    (lambda d: {"registry": d.registered().verifier}, "does not answer as a DigitRegistry"),
+    (lambda d: _changed_model(d, model_id=d.registered().model_id + 100), "does not hold model"),
+    (lambda d: _changed_model(d, onnx_sha256="0x" + "11" * 32), "another ONNX file"),
+    (lambda d: _changed_model(d, ceremony_sha256="0x" + "11" * 32), "another ceremony transcript"),
 ])
 def test_a_stale_record_is_named_in_one_line(deployment, tmp_path, change, reason):
     replace(deployment, **change(deployment)).save(tmp_path)

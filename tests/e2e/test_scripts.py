@@ -129,13 +129,13 @@ def test_a_record_pointing_at_another_contract_is_replaced_on_a_local_chain(reco
         assert ape_run(node, records, "deploy", "--account", "TEST::0").returncode == 0
         path = records / "ethereum-local.json"
         record = json.loads(path.read_text())
-        record["registry"] = record["verifier"]  # code there, but not a registry
+        record["registry"] = record["models"][0]["verifier"]  # code there, but not a registry
         path.write_text(json.dumps(record))
 
         listed = ape_run(node, records, "records")
         assert "does not answer as a DigitRegistry" in one_line_error(listed)
         submitted = ape_run(node, records, "prove_and_submit", "--sample", "6", "--json", "--account", "TEST::1")
-        assert last_json(submitted)["registry"] != record["verifier"]
+        assert last_json(submitted)["registry"] != record["registry"]
         assert "does not answer as a DigitRegistry" in submitted.stderr
 
 

@@ -19,7 +19,9 @@ MALLORY = 0x000000000000000000000000000000000BADBAD0
 def compiled():
     """The circuit source compiled afresh (r1cs and sym are not committed), into build/test/."""
     source = circuit_path(DEFAULT_MODEL)
-    return build.compile_circuit(source, BUILD / "test" / DEFAULT_MODEL, log=lambda _: None)
+    simplification = circuit.simplification(quantize.load(DEFAULT_MODEL))
+    return build.compile_circuit(source, BUILD / "test" / DEFAULT_MODEL, simplification=simplification,
+                                 log=lambda _: None)
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +73,7 @@ def argmax_circuit() -> build.Compiled:
     source = BUILD / "test" / "argmax_test.circom"
     source.parent.mkdir(parents=True, exist_ok=True)
     source.write_text('pragma circom 2.2.3;\ninclude "lib/argmax.circom";\ncomponent main = ArgMax(4, 32);\n')
-    return build.compile_circuit(source, BUILD / "test" / "argmax_test", log=lambda _: None)
+    return build.compile_circuit(source, BUILD / "test" / "argmax_test", simplification="--O2", log=lambda _: None)
 
 
 @pytest.mark.parametrize("scores, expected", [([3, 9, 9, 1], 1), ([-5, -2, -2, -7], 1), ([4, 4, 4, 4], 0),
@@ -177,7 +179,8 @@ def test_another_small_cnn_with_relu_and_pooling_compiles_and_matches_its_twin(t
 
     tiny = quantize.quantize_file(_tiny_onnx(tmp_path / "tiny.onnx"), "tiny_cnn")
     source = circuit.write_circuit(tiny, BUILD / "test" / "tiny_cnn.circom")
-    compiled = build.compile_circuit(source, BUILD / "test" / "tiny_cnn", log=lambda _: None)
+    compiled = build.compile_circuit(source, BUILD / "test" / "tiny_cnn", simplification=circuit.simplification(tiny),
+                                     log=lambda _: None)
     assert compiled.constraints > 784 * 8
     images = load_split().held_out.images[::250]
     digits = quantize.predict(tiny, images)
