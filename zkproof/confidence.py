@@ -62,7 +62,7 @@ def threshold_for(margins: Sequence[float], correct: Sequence[bool], min_accurac
 @lru_cache(maxsize=4)
 def held_out_margins(model: str = DEFAULT_MODEL) -> tuple[np.ndarray, np.ndarray]:
     """Margins of the held-out digits under the committed integer network of `model`, and whether it reads each
-    one right (about 10 s; cached)."""
+    one right (cached)."""
     network = quantize.load(model)
     held_out = load_split().held_out
     scores = quantize.forward(network, held_out.images)

@@ -30,6 +30,8 @@ from zkproof.statement import IMAGE_BITS, proven_pixels
 
 WEIGHT_BITS = 10
 FIELD_BITS_LIMIT = 252
+INT64_BITS = 60
+"""Layers whose values need at most this many bits (signed) run in int64, with room for partial sums."""
 
 
 class QuantizationError(ValueError):
@@ -132,17 +134,19 @@ def sum_pool(x: np.ndarray, kernel: int, stride: int) -> np.ndarray:
 
 
 def _weighted(layer: IntLayer, weight: np.ndarray, x: np.ndarray) -> np.ndarray:
+    weight = weight.astype(x.dtype)
     if layer.op == "conv":
         return conv2d(x, weight, layer.stride, layer.pad)
     return x @ weight.T
 
 
-def _bias(layer: IntLayer) -> np.ndarray:
-    return layer.bias.reshape(1, -1, 1, 1) if layer.op == "conv" else layer.bias
+def _bias(layer: IntLayer, dtype: type | np.dtype = object) -> np.ndarray:
+    bias = layer.bias.astype(dtype)
+    return bias.reshape(1, -1, 1, 1) if layer.op == "conv" else bias
 
 
 def _linear(layer: IntLayer, x: np.ndarray) -> np.ndarray:
-    return _weighted(layer, layer.weight, x) + _bias(layer)
+    return _weighted(layer, layer.weight, x) + _bias(layer, x.dtype)
 
 
 def _linear_bounds(layer: IntLayer, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -177,21 +181,28 @@ def _step_bounds(layer: IntLayer, lower: np.ndarray, upper: np.ndarray) -> tuple
 # ---------------------------------------------------------------- inference
 
 def trace(network: IntNetwork, pixels: np.ndarray) -> list[np.ndarray]:
-    """Every layer's integer output for uint8 images (N, 28, 28), exactly as the circuit computes them."""
+    """Every layer's integer output for uint8 images (N, 28, 28), exactly as the circuit computes them.
+
+    Layers whose worst-case bound fits INT64_BITS run in int64 (every partial sum of a linear layer is within
+    twice its bound, so nothing wraps); from the first wider one on, Python integers (object arrays) take over.
+    """
     x = np.asarray(pixels).reshape(-1, *network.input_shape)
     if x.min() < 0 or x.max() > (1 << IMAGE_BITS) - 1:
         raise ValueError(f"pixels must lie in 0..{(1 << IMAGE_BITS) - 1}")
     outputs = []
-    x = _as_ints(proven_pixels(x, network.pixel_bits))
+    x = proven_pixels(x, network.pixel_bits).astype(np.int64)
     for layer in network.layers:
+        if layer.bits > INT64_BITS and x.dtype != object:
+            x = _as_ints(x)
         x = _step(layer, x)
         outputs.append(x)
     return outputs
 
 
 def forward(network: IntNetwork, pixels: np.ndarray) -> np.ndarray:
-    """Integer scores (N, classes) for uint8 images (N, 28, 28)."""
-    return trace(network, pixels)[-1]
+    """Integer scores (N, classes), Python integers, for uint8 images (N, 28, 28)."""
+    scores = trace(network, pixels)[-1]
+    return scores if scores.dtype == object else _as_ints(scores)
 
 
 def argmax(scores: np.ndarray) -> np.ndarray:

@@ -5,6 +5,7 @@ import pytest
 
 from zkproof import quantize
 from zkproof.float_model import float_predict, float_scores
+from zkproof.statement import proven_pixels
 
 
 def test_twin_agrees_with_onnxruntime_on_held_out_digits(twin, held_out):
@@ -33,6 +34,19 @@ def test_every_value_stays_inside_its_layer_bounds(twin, held_out):
     for layer, values in zip(twin.layers, quantize.trace(twin, images), strict=True):
         assert layer.lower <= values.min() and values.max() <= layer.upper, layer.name
         assert layer.bits <= quantize.FIELD_BITS_LIMIT
+
+
+def test_the_int64_layers_compute_what_python_integers_do(twin, held_out):
+    """The fast path (int64 while a layer's bound allows) changes no value, extremes included."""
+    rng = np.random.default_rng(2)
+    images = np.concatenate([held_out.images[:20], np.full((1, 28, 28), 255, np.uint8),
+                             rng.integers(0, 256, (3, 28, 28)).astype(np.uint8)])
+    exact = np.vectorize(int, otypes=[object])(proven_pixels(images.reshape(-1, 1, 28, 28), twin.pixel_bits))
+    traced = quantize.trace(twin, images)
+    assert traced[0].dtype == np.int64, "the first layer fits int64 and should use it"
+    for layer, fast in zip(twin.layers, traced, strict=True):
+        exact = quantize._step(layer, exact)
+        assert (fast.astype(object) == exact).all(), layer.name
 
 
 def test_bounds_are_worst_case_not_observed(twin):
