@@ -162,3 +162,28 @@ def test_an_ephemeral_chain_is_announced_and_leaves_no_record(records):
     deployed = ape_run(None, records, "deploy", "--account", "TEST::0")
     assert deployed.returncode == 0 and "not kept (ephemeral chain)" in deployed.stdout
     assert not records.exists() or not list(records.iterdir())
+
+
+@pytest.mark.slow
+def test_a_batch_is_proven_submitted_and_listed_digit_by_digit(records):
+    """`prove_and_submit --batch 2` builds (or reuses) the batch circuit and its development key, records both
+    held-out digits in one transaction, and `records` lists them as digits of one batch."""
+    from zkproof.statement import CLASSES
+
+    with anvil(free_port()) as node:
+        result = last_json(ape_run(node, records, "prove_and_submit", "--batch", "2", "--json",
+                                   "--account", "TEST::1"))
+        held_out = load_split().held_out
+        assert result["digits"] == [int(d) for d in quantize.predict(quantize.load(), held_out.images[:2])]
+        assert result["recorded"] is True and result["ephemeral"] is False
+        assert result["gas_per_digit"] == result["gas_used"] // 2
+        assert 0 < result["gas_used"] < SUBMIT_GAS_BUDGET + 30_000  # two digits for little more than one
+        assert int(result["batch_commitment"], 16) not in (0, *[int(c, 16) for c in result["commitments"]])
+
+        table = ape_run(node, records, "records")
+        assert table.returncode == 0, table.stderr
+        rows = [line for line in table.stdout.splitlines() if result["batch_commitment"] in line]
+        assert [row.endswith(f"[{i}]") for i, row in enumerate(rows)] == [True, True]
+        assert all(str(digit) in row.split()[1] for digit, row in zip(result["digits"], rows, strict=True))
+        assert sum(int(part.split(":")[1]) for part in table.stdout.split("per digit: ")[1].split()) == 2
+        assert len(table.stdout.split("per digit: ")[1].split()) == CLASSES
