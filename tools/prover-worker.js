@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // A persistent Node process that keeps a circuit's witness calculator and zkey loaded.
-// Usage: prover-worker.js CIRCUIT.wasm CIRCUIT.zkey
+// Usage: prover-worker.js CIRCUIT.wasm [CIRCUIT.zkey]   (without a zkey it only computes witnesses)
 // Protocol: one JSON request per line on stdin, one JSON answer per line on stdout.
 //   {"op": "witness", "input": {...}, "wtns": "/path/out.wtns"} -> {"ok": true}
 //   {"op": "prove", "input": {...}}                            -> {"ok": true, "proof": {...}, "publicSignals": [...]}
@@ -13,13 +13,14 @@ const snarkjs = require("snarkjs");
 
 async function main([wasmPath, zkeyPath]) {
   const calculator = await WitnessCalculatorBuilder(fs.readFileSync(wasmPath));
-  const zkey = { type: "mem", data: new Uint8Array(fs.readFileSync(zkeyPath)) };
+  const zkey = zkeyPath && { type: "mem", data: new Uint8Array(fs.readFileSync(zkeyPath)) };
   const handlers = {
     async witness({ input, wtns }) {
       fs.writeFileSync(wtns, await calculator.calculateWTNSBin(input, 0));
       return {};
     },
     async prove({ input }) {
+      if (!zkey) throw new Error("this worker was started without a zkey: it only computes witnesses");
       const wtns = { type: "mem", data: await calculator.calculateWTNSBin(input, 0) };
       return snarkjs.groth16.prove(zkey, wtns);
     },

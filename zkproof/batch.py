@@ -190,10 +190,6 @@ class Artifacts:
         return self.folder / f"{self.name}_js" / f"{self.name}.wasm"
 
     @property
-    def witness_js(self) -> Path:
-        return self.folder / f"{self.name}_js" / "generate_witness.js"
-
-    @property
     def proving_key(self) -> Path:
         return self.folder / "proving.key"
 
@@ -323,13 +319,15 @@ def circuit_input(images: Sequence[np.ndarray], salts: Sequence[int], submitter:
 
 
 def _witness(artifacts: Artifacts, inputs: dict[str, object], scratch: Path) -> Path:
-    """The witness of `inputs`, computed by the circuit's own wasm (circom's generate_witness.js)."""
-    (scratch / "input.json").write_text(json.dumps(inputs))
+    """The witness of `inputs`, computed by the circuit's own wasm in a persistent Node worker (loaded once per
+    process, so a second batch of the same size skips Node's start and the wasm's compilation)."""
+    from zkproof.prover import ProverError, witness_worker
+
     wtns = scratch / "witness.wtns"
-    result = subprocess.run(["node", str(artifacts.witness_js), str(artifacts.wasm), str(scratch / "input.json"),
-                             str(wtns)], cwd=ROOT, capture_output=True, text=True)
-    if result.returncode != 0 or not wtns.is_file():
-        raise BatchError(f"the batch circuit refused the inputs: {(result.stderr or result.stdout).strip()[-500:]}")
+    try:
+        witness_worker(artifacts.wasm).request(op="witness", input=inputs, wtns=str(wtns))
+    except ProverError as error:
+        raise BatchError(f"the batch circuit refused the inputs: {error}") from error
     return wtns
 
 

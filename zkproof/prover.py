@@ -46,11 +46,12 @@ def _artifact(path: Path) -> Path:
 
 
 class Worker:
-    """The persistent Node worker of one model (witness calculator and zkey kept loaded)."""
+    """A persistent Node worker: a circuit's witness calculator (and its zkey, to prove with snarkjs) kept
+    loaded."""
 
-    def __init__(self, model: str) -> None:
-        wasm, zkey = _artifact(wasm_path(model)), _artifact(zkey_path(model))
-        self._process = subprocess.Popen(["node", str(WORKER), str(wasm), str(zkey)], cwd=ROOT, text=True,
+    def __init__(self, wasm: Path, zkey: Path | None = None) -> None:
+        arguments = [str(_artifact(wasm))] + ([str(_artifact(zkey))] if zkey else [])
+        self._process = subprocess.Popen(["node", str(WORKER), *arguments], cwd=ROOT, text=True,
                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self._read()
         atexit.register(self.close)
@@ -77,7 +78,14 @@ class Worker:
 
 @cache
 def worker(model: str) -> Worker:
-    return Worker(model)
+    """The worker of a model's single-digit circuit (wasm and zkey)."""
+    return Worker(wasm_path(model), zkey_path(model))
+
+
+@cache
+def witness_worker(wasm: Path) -> Worker:
+    """A witness-only worker of any circuit's wasm (the batch circuits')."""
+    return Worker(wasm)
 
 
 @cache
