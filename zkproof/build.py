@@ -169,6 +169,11 @@ def manifest(model: str) -> dict:
     return json.loads(path.read_text())
 
 
+def _shown(path: Path) -> Path:
+    """A path as messages show it: relative to the repository when it is inside it."""
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
 def check_ties(model: str) -> None:
     """The cheap half of `check`, for registering a model: its integer weights come from its ONNX file, its
     circuit from those weights, its wasm and key are the manifest's, and its verification key and verifier
@@ -183,20 +188,20 @@ def check_ties(model: str) -> None:
     source = circuit_path(model)
     if not source.is_file() or circuit.generate(network) != source.read_text() \
             or file_sha256(source) != recorded["circuit_sha256"]:
-        raise BuildError(f"{source.relative_to(ROOT)} is not the circuit its weights and manifest name: rebuild")
+        raise BuildError(f"{_shown(source)} is not the circuit its weights and manifest name: rebuild")
     for name, path in (("wasm", wasm_path(model)), ("zkey", zkey_path(model))):
         if not path.is_file() or file_sha256(path) != recorded[f"{name}_sha256"]:
-            raise BuildError(f"{path.relative_to(ROOT)} is not the {name} its manifest names: rebuild")
+            raise BuildError(f"{_shown(path)} is not the {name} its manifest names: rebuild")
     _, from_key = groth16py.import_zkey(str(zkey_path(model)))
     exported = json.loads(verification_key_path(model).read_text())
     if any(exported.get(field) != value for field, value in json.loads(from_key.to_json()).items()):
-        raise BuildError(f"{verification_key_path(model).relative_to(ROOT)} is not the key's verification key")
+        raise BuildError(f"{_shown(verification_key_path(model))} is not the key's verification key")
     with tempfile.TemporaryDirectory() as scratch:
         solidity = Path(scratch) / "verifier.sol"
         ceremony.export_verifier(zkey_path(model), Path(scratch) / "vk.json", solidity, verifier_contract(model),
                                  log=lambda _: None)
         if solidity.read_text() != verifier_source(model).read_text():
-            raise BuildError(f"{verifier_source(model).relative_to(ROOT)} is not the verifier of the key")
+            raise BuildError(f"{_shown(verifier_source(model))} is not the verifier of the key")
 
 
 def check(model: str, ptau: Path | None = None, log: Log = print) -> None:

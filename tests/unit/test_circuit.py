@@ -100,9 +100,10 @@ def test_another_digit_does_not_satisfy_the_r1cs(compiled, honest, tmp_path):
     assert not r1cs_satisfied(compiled.r1cs, tampered(wtns, changes, statement.SCALAR_FIELD, tmp_path / "t.wtns"))
 
 
-@pytest.mark.parametrize("value", [256, -1])
-def test_pixel_out_of_range_is_rejected(compiled, honest, tmp_path, value):
+@pytest.mark.parametrize("side", ["above the model's depth", "below zero"])
+def test_pixel_out_of_range_is_rejected(compiled, honest, twin, tmp_path, side):
     inputs, _, wtns, _ = honest
+    value = twin.pixel_max + 1 if side.startswith("above") else -1
     bad = dict(inputs, pixels=[value, *inputs["pixels"][1:]])
     with pytest.raises(prover.ProverError):
         prover.write_witness(bad, tmp_path / "bad.wtns")

@@ -52,7 +52,8 @@ def test_the_int64_layers_compute_what_python_integers_do(twin, held_out):
 def test_bounds_are_worst_case_not_observed(twin):
     first = twin.layers[0]
     weights = first.weight.reshape(first.weight.shape[0], -1)
-    worst = max(int(sum(w for w in row if w > 0)) * 255 + int(b) for row, b in zip(weights, first.bias, strict=True))
+    worst = max(int(sum(w for w in row if w > 0)) * twin.pixel_max + int(b)
+                for row, b in zip(weights, first.bias, strict=True))
     assert first.upper == worst
 
 
