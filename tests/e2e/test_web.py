@@ -63,9 +63,9 @@ def rpc_url() -> str:
 
 
 @pytest.fixture(scope="module")
-def site(rpc_url, deployment, tmp_path_factory):
+def site(rpc_url, client, tmp_path_factory):
     """The page's data for the test registry, served on a free port; yields the URL."""
-    data = web_config.write(tmp_path_factory.mktemp("web"), deployment, rpc_url)
+    data = web_config.write(tmp_path_factory.mktemp("web"), client, rpc_url)
     command = [sys.executable, str(ROOT / "tools" / "web_server.py"), "--data", str(data), "--port", "0"]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     url = server.stdout.readline().strip()
