@@ -109,6 +109,7 @@ def classify(image: Path, model: str, as_json: bool) -> None:
               help="Also write <model>-confusion.png and <model>-misclassified.png into this folder.")
 def evaluate(model: str, as_json: bool, figures_dir: Path | None) -> None:
     """Held-out accuracy, twin agreement, parameters, activations and bit widths."""
+    from zkproof import confidence
     from zkproof.evaluate import evaluate as run
     from zkproof.evaluate import write_figures
     from zkproof.figures import FiguresUnavailable
@@ -128,6 +129,9 @@ def evaluate(model: str, as_json: bool, figures_dir: Path | None) -> None:
     click.echo(f"twin agrees with float: {result.twin_agreement:.2%}")
     click.echo(f"parameters: {result.params}, nonlinear activations: {result.nonlinear_activations}")
     click.echo("layer bits: " + ", ".join(f"{name} {bits}" for name, bits in result.layer_bits.items()))
+    click.echo(f"low-margin threshold {result.low_margin_threshold:.3f}: {result.held_out_at_or_below_threshold:.1%} "
+               f"of the held-out digits at or below it, {result.scribbles_above_threshold:.1%} of "
+               f"{confidence.SCRIBBLES:,} random scribbles above it")
 
 
 @main.command()

@@ -17,12 +17,17 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
+from PIL import Image, ImageDraw
 
 from zkproof import quantize
 from zkproof.data import load_split
 from zkproof.paths import DEFAULT_MODEL
+from zkproof.preprocess import to_mnist
 
 MIN_ACCURACY = 0.9
+SCRIBBLES = 1_000
+SCRIBBLE_SEED = 2026
+CANVAS = 280  # the page's drawing canvas, in pixels
 
 
 def score_scale(network: quantize.IntNetwork) -> float:
@@ -73,3 +78,22 @@ def held_out_margins(model: str = DEFAULT_MODEL) -> tuple[np.ndarray, np.ndarray
 def low_margin_threshold(model: str = DEFAULT_MODEL, min_accuracy: float = MIN_ACCURACY) -> float:
     """The margin at or below which a digit deserves a warning, from the held-out digits of `model`."""
     return threshold_for(*held_out_margins(model), min_accuracy)
+
+
+def scribbles(count: int = SCRIBBLES, seed: int = SCRIBBLE_SEED) -> np.ndarray:
+    """`count` scribbles as a user could draw them in the page, seeded: 2 to 5 straight strokes between random
+    points of the 280×280 canvas, 18 px wide, preprocessed like any drawing (uint8 N×28×28)."""
+    rng = np.random.default_rng(seed)
+    out = np.empty((count, 28, 28), dtype=np.uint8)
+    for index in range(count):
+        canvas = Image.new("L", (CANVAS, CANVAS), 0)
+        points = [tuple(point) for point in rng.integers(20, CANVAS - 20, (rng.integers(3, 7), 2)).tolist()]
+        ImageDraw.Draw(canvas).line(points, fill=255, width=18, joint="curve")
+        out[index] = to_mnist(np.asarray(canvas, dtype=np.float64))
+    return out
+
+
+def scribble_margins(model: str = DEFAULT_MODEL, count: int = SCRIBBLES) -> np.ndarray:
+    """The margins of `scribbles(count)` under the committed integer network of `model`."""
+    network = quantize.load(model)
+    return np.array([margin(network, row) for row in quantize.forward(network, scribbles(count))])

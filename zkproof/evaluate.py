@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zkproof import figures, quantize
+from zkproof import confidence, figures, quantize
 from zkproof.data import load_split
 from zkproof.float_model import float_predict
 from zkproof.paths import DEFAULT_MODEL
@@ -23,14 +23,20 @@ class Evaluation:
     params: int
     nonlinear_activations: int
     layer_bits: dict[str, int]
+    low_margin_threshold: float
+    held_out_at_or_below_threshold: float
+    scribbles_above_threshold: float
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
 def evaluate(model: str = DEFAULT_MODEL) -> Evaluation:
-    """Accuracy of the float model, and how often the integer twin picks the same digit, on held-out digits."""
+    """Accuracy of the float model, and how often the integer twin picks the same digit, on held-out digits; the
+    low-margin threshold, the share of held-out digits under it and of random scribbles over it."""
     held_out = load_split().held_out
+    margins, _ = confidence.held_out_margins(model)
+    threshold = confidence.low_margin_threshold(model)
     network = quantize.load(model)
     floats = float_predict(held_out.images, model)
     twins = quantize.predict(network, held_out.images)
@@ -42,6 +48,9 @@ def evaluate(model: str = DEFAULT_MODEL) -> Evaluation:
         params=network.params,
         nonlinear_activations=network.nonlinear_activations,
         layer_bits={layer.name: layer.bits for layer in network.layers},
+        low_margin_threshold=threshold,
+        held_out_at_or_below_threshold=float(np.mean(margins <= threshold)),
+        scribbles_above_threshold=float(np.mean(confidence.scribble_margins(model) > threshold)),
     )
 
 

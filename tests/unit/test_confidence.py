@@ -81,3 +81,12 @@ def test_the_held_out_threshold_marks_the_digits_read_right_less_than_nine_times
     # The warning is worth having: most misread held-out digits are under it, few of the rest.
     assert (~correct & low).sum() >= 0.8 * (~correct).sum()
     assert low.mean() < 0.2
+
+
+def test_scribbles_are_seeded_drawings_with_ink():
+    first, again = confidence.scribbles(8), confidence.scribbles(8)
+    assert first.shape == (8, 28, 28) and first.dtype == np.uint8
+    assert (first == again).all()
+    assert all(image.max() > 200 and (image > 0).mean() < 0.5 for image in first)
+    assert len({image.tobytes() for image in first}) == 8
+    assert not (confidence.scribbles(8, seed=1) == first).all()
