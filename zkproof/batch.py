@@ -44,7 +44,6 @@ from zkproof.statement import (
     SCALAR_FIELD,
     StatementError,
     parse_address,
-    pixels_per_element,
     proven_pixels,
 )
 
@@ -125,7 +124,7 @@ template {digit}() {{
     signal output commitment;
     signal output digit;
 
-    component image = ImageCommitment({pixels}, {network.pixel_bits}, {pixels_per_element(network.pixel_bits)});
+    component image = {circuit.image_commitment(network)};
     image.pixels <== pixels;
     image.salt <== salt;
     commitment <== image.commitment;

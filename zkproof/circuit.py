@@ -115,6 +115,16 @@ def _shift(network: IntNetwork, layer: IntLayer, following: IntLayer | None) -> 
     return 0
 
 
+def image_commitment(network: IntNetwork) -> str:
+    """The instantiation of the image commitment: hashed with PoseidonFlat under explicit wiring when the packed
+    pixels fit one Poseidon, else with circomlib's Poseidon (a chain beyond 16 inputs)."""
+    pixels = int(np.prod(network.input_shape))
+    per_element = pixels_per_element(network.pixel_bits)
+    packed = -(-pixels // per_element)
+    template = "FlatImageCommitment" if network.wiring == EXPLICIT and packed + 1 <= 16 else "ImageCommitment"
+    return f"{template}({pixels}, {network.pixel_bits}, {per_element})"
+
+
 def simplification(network: IntNetwork) -> str:
     """The circom2 simplification flag of the network's wiring."""
     return "--O2" if network.wiring == INLINE else "--O1"
@@ -142,7 +152,7 @@ template {name}() {{
     signal input binding;
     signal output commitment;
 
-    component image = ImageCommitment({pixels}, {network.pixel_bits}, {pixels_per_element(network.pixel_bits)});
+    component image = {image_commitment(network)};
     image.pixels <== pixels;
     image.salt <== salt;
     commitment <== image.commitment;

@@ -29,16 +29,25 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--arch", default=None, help="Layer spec, e.g. conv:6:5:2:0,square,… (default: the project's).")
-@click.option("--epochs", default=None, type=int, help="Training epochs (default: the project's).")
+@click.option("--arch", default=None, help="Layer spec, e.g. conv:6:5:2:0,square,… (default: the model's recipe).")
+@click.option("--epochs", default=None, type=int, help="Training epochs (default: the model's recipe).")
+@click.option("--validation", is_flag=True,
+              help="Research: fit 7,000 training digits, report on 1,000 others, write nothing.")
 @model_option
-def train(arch: str | None, epochs: int | None, model: str) -> None:
-    """Train the CNN (needs the [train] extra), export it to ONNX and quantize it."""
+def train(arch: str | None, epochs: int | None, validation: bool, model: str) -> None:
+    """Train a model by its recipe (needs the [train] extra), export it to ONNX and quantize it."""
+    from dataclasses import replace
+
     from zkproof import quantize
     from zkproof import train as training
 
-    training.train(arch or training.DEFAULT_ARCH, epochs or training.DEFAULT_EPOCHS, out=onnx_path(model))
-    click.echo(f"wrote {quantize.save(quantize.quantize_model(model))}")
+    if model not in training.RECIPES:
+        raise InputError(f"no recipe for {model!r}: one of {', '.join(training.RECIPES)}")
+    recipe = training.RECIPES[model]
+    recipe = replace(recipe, arch=arch or recipe.arch, epochs=epochs or recipe.epochs)
+    training.train(model, recipe, out=None if validation else onnx_path(model), validation=validation)
+    if not validation:
+        click.echo(f"wrote {quantize.save(quantize.quantize_model(model))}")
 
 
 @main.command(name="quantize")

@@ -17,6 +17,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from zkproof.statement import IMAGE_BITS
+
 OPSET = 17
 INPUT_NAME = "image"
 OUTPUT_NAME = "scores"
@@ -74,7 +76,11 @@ def export_onnx(layers: list[tuple[Any, ...]], path: Path, pixel_bits: int, wiri
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="zkmnist")
     model.ir_version = 8
-    helper.set_model_props(model, {PIXEL_BITS_KEY: str(pixel_bits), WIRING_KEY: wiring})
+    # What a model without the keys gets (8 bits, inline) is left out, as in mnist_cnn's file.
+    properties = {PIXEL_BITS_KEY: str(pixel_bits)} if pixel_bits != IMAGE_BITS else {}
+    if wiring != INLINE:
+        properties[WIRING_KEY] = wiring
+    helper.set_model_props(model, properties)
     onnx.checker.check_model(model)
     path.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(model, path)

@@ -1,9 +1,10 @@
 pragma circom 2.2.3;
 
 include "circomlib/circuits/bitify.circom";
-include "circomlib/circuits/poseidon.circom";
+include "poseidon_flat.circom";
 
-// Root of a binary Merkle tree of 2^depth leaves: each node is Poseidon(left, right); depth 0 is the leaf itself.
+// Root of a binary Merkle tree of 2^depth leaves: each node is Poseidon(left, right) (circomlib's, written flat: no
+// linear constraints under --O1); depth 0 is the leaf itself.
 template MerkleRoot(depth) {
     var LEAVES = 1 << depth;
     signal input leaves[LEAVES];
@@ -14,7 +15,7 @@ template MerkleRoot(depth) {
         level[LEAVES + i] <== leaves[i];
     }
     for (var k = LEAVES - 1; k >= 1; k--) {
-        node[k] = Poseidon(2);
+        node[k] = PoseidonFlat(2);
         node[k].inputs[0] <== level[2 * k];
         node[k].inputs[1] <== level[2 * k + 1];
         level[k] <== node[k].out;

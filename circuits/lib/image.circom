@@ -2,6 +2,7 @@ pragma circom 2.2.3;
 
 include "circomlib/circuits/bitify.circom";
 include "circomlib/circuits/poseidon.circom";
+include "poseidon_flat.circom";
 
 // Each of the n inputs is an integer in 0..2^bits-1.
 template RangeCheck(n, bits) {
@@ -72,5 +73,28 @@ template ImageCommitment(nPixels, bits, perElement) {
         hash.in[i] <== pack.out[i];
     }
     hash.in[PACKED] <== salt;
+    commitment <== hash.out;
+}
+
+// The same commitment hashed with PoseidonFlat (no linear constraints under --O1: explicit wiring), for images
+// whose packed pixels and salt fit one Poseidon (at most 16 inputs: pixels of up to 4 bits).
+template FlatImageCommitment(nPixels, bits, perElement) {
+    var PACKED = (nPixels + perElement - 1) \ perElement;
+    assert(PACKED + 1 <= 16);
+    signal input pixels[nPixels];
+    signal input salt;
+    signal output commitment;
+
+    component range = RangeCheck(nPixels, bits);
+    range.in <== pixels;
+
+    component pack = Pack(nPixels, bits, perElement);
+    pack.in <== pixels;
+
+    component hash = PoseidonFlat(PACKED + 1);
+    for (var i = 0; i < PACKED; i++) {
+        hash.inputs[i] <== pack.out[i];
+    }
+    hash.inputs[PACKED] <== salt;
     commitment <== hash.out;
 }
