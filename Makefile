@@ -55,13 +55,15 @@ test-slow: setup
 build-circuit: setup
 	ape run build_circuit
 
-## check-artifacts: the committed artifacts belong to the circuit source (snarkjs zkey verify; opt-in, slow)
+## check-artifacts: every model's committed artifacts belong to its circuit source (snarkjs zkey verify; opt-in, slow)
 check-artifacts: setup
-	ape run build_circuit --check
+	ape run build_circuit --check --model mnist_cnn_v2
+	ape run build_circuit --check --model mnist_cnn
 
-## bench: constraints, witness / prove / verify times, accuracy
+## bench: constraints, witness / prove / verify times, accuracy, of both models side by side
 bench: setup
 	$(PY) -m zkproof bench
+	$(PY) -m zkproof bench --model mnist_cnn
 	$(PY) -m zkproof evaluate
 
 ## web: the web demo on localhost (its own anvil, the registry deployed, the config generated); prints the URL

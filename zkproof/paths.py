@@ -11,7 +11,7 @@ BUILD = ROOT / "build"
 ARTIFACTS = ROOT / "artifacts"
 STATEMENT_LIBRARY = CONTRACTS / "Statement.sol"
 
-DEFAULT_MODEL = "mnist_cnn"
+DEFAULT_MODEL = "mnist_cnn_v2"
 
 
 def onnx_path(model: str = DEFAULT_MODEL) -> Path:

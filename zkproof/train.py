@@ -71,7 +71,7 @@ RECIPES = {
     "mnist_cnn": Recipe("conv:6:5:2:0,square,conv:16:3:2:0,square,flatten,dense:10", epochs=200, pixel_bits=8,
                         wiring=INLINE, augmentation="affine"),
     "mnist_cnn_v2": Recipe("conv:12:6:2:0,square,conv:40:3:2:0,square,flatten,dense:10", epochs=40, pixel_bits=1,
-                           wiring=EXPLICIT, teacher=Teacher()),
+                           wiring=EXPLICIT, teacher=Teacher(count=2)),
 }
 
 

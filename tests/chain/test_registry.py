@@ -214,7 +214,7 @@ def test_default_model_is_registered_with_its_onnx_and_ceremony_hashes(registry,
     assert model.verifier == verifier.address
     assert model.active
     assert bytes(model.onnxSha256) == bytes.fromhex(file_sha256(onnx_path()))
-    assert model.name == "mnist_cnn"
+    assert model.name == DEFAULT_MODEL
     assert deployment.registered().onnx_sha256 == "0x" + bytes.fromhex(file_sha256(onnx_path())).hex()
     transcript = file_sha256(artifact_dir(DEFAULT_MODEL) / "ceremony.json")
     assert bytes(model.ceremonySha256).hex() == transcript == ceremony_sha256(DEFAULT_MODEL)

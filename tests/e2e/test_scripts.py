@@ -17,10 +17,11 @@ from dying_node import DyingNode
 
 from zkproof import quantize
 from zkproof.data import load_split
-from zkproof.paths import ROOT
+from zkproof.paths import DEFAULT_MODEL, ROOT
 from zkproof.registry import SUBMIT_GAS_BUDGET
 
 APE = shutil.which("ape")
+OLD_MODEL = "mnist_cnn"
 
 
 def free_port() -> int:
@@ -73,23 +74,34 @@ def last_json(result: subprocess.CompletedProcess) -> dict:
     return json.loads([line for line in result.stdout.splitlines() if line.startswith("{")][-1])
 
 
-def test_deploy_prove_submit_and_records(records):
+def test_deploy_upgrade_prove_submit_and_records(records):
+    """A registry deployed with the old model takes the default one (`register_model`), which then proves."""
     with anvil(free_port()) as node:
-        deployed = ape_run(node, records, "deploy", "--account", "TEST::0")
+        deployed = ape_run(node, records, "deploy", "--account", "TEST::0", "--model", OLD_MODEL)
         assert deployed.returncode == 0, deployed.stderr
-        assert "registry: 0x" in deployed.stdout
+        assert "registry: 0x" in deployed.stdout and f"#1 {OLD_MODEL}" in deployed.stdout
+
+        registered = ape_run(node, records, "register_model", "--model", DEFAULT_MODEL, "--account", "TEST::0")
+        assert registered.returncode == 0, registered.stderr
+        assert f"models:   #1 {OLD_MODEL}, #2 {DEFAULT_MODEL}" in registered.stdout
+        record = json.loads((records / "ethereum-local.json").read_text())
+        assert [entry["model"] for entry in record["models"]] == [OLD_MODEL, DEFAULT_MODEL]
+        again = ape_run(node, records, "register_model", "--model", DEFAULT_MODEL, "--account", "TEST::0")
+        assert "registered already" in one_line_error(again)
 
         sample = 321
         result = last_json(ape_run(node, records, "prove_and_submit", "--sample", str(sample), "--json",
                                    "--account", "TEST::1"))
         assert result["digit"] == quantize.predict(quantize.load(), load_split().held_out.images[sample][None])[0]
         assert result["recorded"] is True and result["ephemeral"] is False
+        assert (result["model"], result["model_id"]) == (DEFAULT_MODEL, 2)
         assert 0 < result["gas_used"] <= SUBMIT_GAS_BUDGET
-        assert result["registry"] == json.loads((records / "ethereum-local.json").read_text())["registry"]
+        assert result["registry"] == record["registry"]
 
         table = ape_run(node, records, "records", "--digit", str(result["digit"]))
         assert table.returncode == 0, table.stderr
-        assert result["commitment"] in table.stdout
+        [row] = [line for line in table.stdout.splitlines() if result["commitment"] in line]
+        assert f"#2 {DEFAULT_MODEL}" in row
         assert f"{result['digit']}:1" in table.stdout
         other = ape_run(node, records, "records", "--submitter", "0x0000000000000000000000000000000000000001")
         assert "0 record(s)" in other.stdout
