@@ -39,7 +39,8 @@ def test_generated_for_any_n_with_two_public_signals(twin, n):
     assert f"BatchBinding({n}, {ADDRESS_BITS}, 4)" in source
     # One public input and one output, whatever n.
     assert re.findall(r"component main \{public \[(.*)\]\}", source) == ["binding"]
-    assert re.findall(r"signal output (\w+);", source.split("template MnistCnnBatch")[1]) == ["batchCommitment"]
+    outer = source.split(f"template {batch.batch_name(twin.model, n)}()")[1]
+    assert re.findall(r"signal output (\w+);", outer) == ["batchCommitment"]
     padded = (1 << batch.depth(n)) - n
     assert ("tree.leaves[i] <== 0;" in source) == (padded > 0)
 
