@@ -141,6 +141,11 @@ def evaluate(model: str, as_json: bool, figures_dir: Path | None) -> None:
     click.echo(f"low-margin threshold {result.low_margin_threshold:.3f}: {result.held_out_at_or_below_threshold:.1%} "
                f"of the held-out digits at or below it, {result.scribbles_above_threshold:.1%} of "
                f"{confidence.SCRIBBLES:,} random scribbles above it")
+    if result.printed_twin_accuracy is None:
+        click.echo("printed digits: no TrueType fonts on this machine (Debian: apt-get install fonts-dejavu-core)")
+    else:
+        click.echo(f"printed digits (0-9 in every font of this machine, {result.printed_digits}): integer twin "
+                   f"{result.printed_twin_accuracy:.2%}")
 
 
 @main.command()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zkproof import confidence, figures, quantize
+from zkproof import confidence, figures, printed, quantize
 from zkproof.data import load_split
 from zkproof.float_model import float_predict
 from zkproof.paths import DEFAULT_MODEL
@@ -26,6 +26,8 @@ class Evaluation:
     low_margin_threshold: float
     held_out_at_or_below_threshold: float
     scribbles_above_threshold: float
+    printed_digits: int
+    printed_twin_accuracy: float | None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -33,13 +35,15 @@ class Evaluation:
 
 def evaluate(model: str = DEFAULT_MODEL) -> Evaluation:
     """Accuracy of the float model, and how often the integer twin picks the same digit, on held-out digits; the
-    low-margin threshold, the share of held-out digits under it and of random scribbles over it."""
+    low-margin threshold, the share of held-out digits under it and of random scribbles over it; the twin's
+    accuracy on printed digits (None on a machine without fonts)."""
     held_out = load_split().held_out
     margins, _ = confidence.held_out_margins(model)
     threshold = confidence.low_margin_threshold(model)
     network = quantize.load(model)
     floats = float_predict(held_out.images, model)
     twins = quantize.predict(network, held_out.images)
+    printed_images, printed_labels, _ = printed.printed_digits()
     return Evaluation(
         float_accuracy=float(np.mean(floats == held_out.labels)),
         twin_accuracy=float(np.mean(twins == held_out.labels)),
@@ -51,6 +55,9 @@ def evaluate(model: str = DEFAULT_MODEL) -> Evaluation:
         low_margin_threshold=threshold,
         held_out_at_or_below_threshold=float(np.mean(margins <= threshold)),
         scribbles_above_threshold=float(np.mean(confidence.scribble_margins(model) > threshold)),
+        printed_digits=len(printed_labels),
+        printed_twin_accuracy=float(np.mean(quantize.predict(network, printed_images) == printed_labels))
+        if len(printed_labels) else None,
     )
 
 
