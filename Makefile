@@ -39,7 +39,7 @@ $(VENV)/bin/anvil: | node_modules/.installed $(VENV)/.installed
 demo: setup
 	tools/demo.sh
 
-## test: lint, then the unit tier and the scripts end to end beside the chain tier (anvil, then a fork)
+## test: lint, then two streams: the unit tier and the scripts' input checks; the chain tier (anvil, a fork) and the scripts on failing chains
 test: setup
 	ruff check zkproof scripts tests tools
 	tools/test.sh

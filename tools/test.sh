@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
-# `make test`: the unit and end-to-end tiers (no shared chain) in the background while the chain tier runs,
-# one per core; each tier's output is printed whole, and the run fails if either tier fails. The unit and
-# end-to-end tiers use no shared chain, so Ape's chain isolation (a snapshot per fixture scope) is switched off.
+# `make test`: two streams, one per core. In the background, the unit tier, the scripts' input checks and the
+# web server; in the foreground, the chain tier (anvil, then a fork) and then the scripts against failing chains.
+# Each stream's output is printed whole, and the run fails if either fails. Outside the chain tier no test uses a
+# shared chain, so Ape's chain isolation (a snapshot per fixture scope) is switched off there.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 started=$SECONDS
-ape test tests/unit tests/e2e/test_scripts.py tests/e2e/test_web_server.py -q -m "not slow" --disable-isolation >"$log" 2>&1 &
+ape test tests/unit tests/e2e/test_scripts.py tests/e2e/test_web_server.py -q -m "not slow" --disable-isolation \
+    >"$log" 2>&1 &
 offline=$!
-tools/chain-tests.sh
+tools/chain-tests.sh && {
+    echo "== scripts against failing chains"
+    ape test tests/e2e/test_script_faults.py -q -m "not slow" --disable-isolation
+}
 chain=$?
 wait "$offline"
 units=$?
-echo "== unit tier and scripts end to end"
+echo "== unit tier, scripts' input checks, web server"
 cat "$log"
-echo "== make test: $((SECONDS - started)) s (unit + e2e exit $units, chain exit $chain)"
+echo "== make test: $((SECONDS - started)) s (unit stream exit $units, chain stream exit $chain)"
 exit $((units || chain))

@@ -1,77 +1,19 @@
-"""The Ape scripts end to end, as a user runs them and breaks them, on anvils of their own."""
+"""The Ape scripts end to end, as a user runs them and breaks them with bad input, on anvils of their own (the
+faults of the chain itself are in test_script_faults.py)."""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import subprocess
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
-from dying_node import DyingNode
+from script_tools import anvil, ape_run, free_port, last_json, one_line_error
 
 from zkproof import quantize
 from zkproof.data import load_split
-from zkproof.paths import DEFAULT_MODEL, ROOT
+from zkproof.paths import DEFAULT_MODEL
 from zkproof.registry import SUBMIT_GAS_BUDGET
 
-APE = shutil.which("ape")
 OLD_MODEL = "mnist_cnn"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def anvil(port: int) -> Iterator[str]:
-    """An anvil on `port` for the length of the block; yields its URL."""
-    process = subprocess.Popen(["anvil", "--host", "127.0.0.1", "--port", str(port), "--silent"])
-    deadline = time.monotonic() + 20
-    while socket.socket().connect_ex(("127.0.0.1", port)) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-@pytest.fixture
-def records(tmp_path) -> Path:
-    """Where the scripts of one test keep their deployment records."""
-    return tmp_path / "deployments"
-
-
-def ape_run(node: str | None, records: Path, *args: str) -> subprocess.CompletedProcess:
-    """`ape run …` on ethereum:local:foundry at `node` (None: ape-foundry starts its own anvil)."""
-    env = dict(os.environ, ZKMNIST_DEPLOYMENTS=str(records))
-    env.pop("APE_FOUNDRY_HOST", None)
-    if node:
-        env["APE_FOUNDRY_HOST"] = node
-    return subprocess.run([APE, "run", *args, "--network", "ethereum:local:foundry"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
-
-
-def one_line_error(result: subprocess.CompletedProcess) -> str:
-    """The error a failed command printed: exactly one line, no traceback."""
-    assert result.returncode != 0, result.stdout
-    assert "Traceback" not in result.stderr + result.stdout
-    [line] = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
-    return line
-
-
-def last_json(result: subprocess.CompletedProcess) -> dict:
-    """The `--json` object a successful command printed (Ape's own log lines go to stdout too)."""
-    assert result.returncode == 0, result.stderr
-    return json.loads([line for line in result.stdout.splitlines() if line.startswith("{")][-1])
 
 
 def test_deploy_upgrade_prove_submit_and_records(records):
@@ -118,24 +60,6 @@ def test_prove_and_submit_refuses_bad_input(records, tmp_path):
     assert both.returncode != 0 and "exactly one" in both.stderr + both.stdout
 
 
-def test_a_record_of_a_chain_that_was_reset_is_reported_then_replaced(records):
-    port = free_port()
-    with anvil(port) as node:
-        first = last_json(ape_run(node, records, "prove_and_submit", "--sample", "5", "--json",
-                                  "--account", "TEST::1"))
-    with anvil(port) as node:  # the same port, a new chain: the record now points at nothing
-        listed = ape_run(node, records, "records")
-        assert "stale" in one_line_error(listed)
-
-        again = ape_run(node, records, "prove_and_submit", "--sample", "5", "--json", "--account", "TEST::1")
-        second = last_json(again)
-        assert "is stale" in again.stderr and "deploying a new registry" in again.stderr
-        assert second["recorded"] is True
-        assert json.loads((records / "ethereum-local.json").read_text())["registry"] == second["registry"]
-        assert ape_run(node, records, "records").returncode == 0
-    assert first["commitment"] != second["commitment"]
-
-
 def test_a_record_pointing_at_another_contract_is_replaced_on_a_local_chain(records):
     with anvil(free_port()) as node:
         assert ape_run(node, records, "deploy", "--account", "TEST::0").returncode == 0
@@ -149,31 +73,6 @@ def test_a_record_pointing_at_another_contract_is_replaced_on_a_local_chain(reco
         submitted = ape_run(node, records, "prove_and_submit", "--sample", "6", "--json", "--account", "TEST::1")
         assert last_json(submitted)["registry"] != record["registry"]
         assert "does not answer as a DigitRegistry" in submitted.stderr
-
-
-@pytest.mark.parametrize("transactions, deployed", [(2, False), (4, True)], ids=["during-deploy", "during-submit"])
-def test_a_node_that_dies_mid_command_gives_one_line(records, transactions, deployed):
-    """prove_and_submit deploys (3 transactions) then submits (1): the node dies after `transactions` of them.
-    A record is kept only for a deployment whose every transaction went through."""
-    with anvil(free_port()) as upstream:
-        node = DyingNode(upstream, transactions)
-        try:
-            died = ape_run(node.url, records, "prove_and_submit", "--sample", "7", "--account", "TEST::1")
-        finally:
-            node.close()
-        assert "lost the connection" in one_line_error(died)
-        assert (records / "ethereum-local.json").exists() == deployed
-
-
-def test_an_ephemeral_chain_is_announced_and_leaves_no_record(records):
-    result = ape_run(None, records, "prove_and_submit", "--sample", "8", "--json", "--account", "TEST::1")
-    outcome = last_json(result)
-    assert outcome["recorded"] is True and outcome["ephemeral"] is True
-    assert "vanish when the command exits" in result.stderr
-    assert not records.exists() or not list(records.iterdir())
-    deployed = ape_run(None, records, "deploy", "--account", "TEST::0")
-    assert deployed.returncode == 0 and "not kept (ephemeral chain)" in deployed.stdout
-    assert not records.exists() or not list(records.iterdir())
 
 
 @pytest.mark.slow
