@@ -44,10 +44,10 @@ test: setup
 	ruff check zkproof scripts tests tools
 	tools/test.sh
 
-## test-slow: the tests too slow for every run (a second whole circuit; the batch circuit, its key, its registry on anvil, its script)
+## test-slow: the tests too slow for every run (a second whole circuit; the batch circuit, its key, its registry on anvil and a fork, its script)
 test-slow: setup
 	ape test tests/unit -m slow -q --disable-isolation
-	ape test tests/chain -m slow --network ethereum:local:foundry -q
+	tools/chain-tests.sh slow
 	ape test tests/e2e/test_scripts.py -m slow -q --disable-isolation
 	ape test tests/e2e/test_scripts.py -m slow -q --disable-isolation
 
