@@ -12,7 +12,7 @@ from zkproof.preprocess import to_mnist
 from zkproof.statement import CLASSES
 
 FONT_FOLDERS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
-CANVAS = 280
+PAGE = 280  # side of the white page a digit is printed on, in pixels
 
 
 def fonts() -> list[Path]:
@@ -22,11 +22,11 @@ def fonts() -> list[Path]:
 
 
 def render(digit: int, font: Path) -> np.ndarray:
-    """`digit` in `font`, black on white, about 200 px tall on a 280×280 page, as a 28×28 MNIST-style uint8 image."""
-    page = Image.new("L", (CANVAS, CANVAS), 255)
+    """`digit` in `font`, black on white, about 200 px tall on a PAGE×PAGE page, as a 28×28 MNIST-style uint8 image."""
+    page = Image.new("L", (PAGE, PAGE), 255)
     draw = ImageDraw.Draw(page)
     face = ImageFont.truetype(str(font), 200)
-    draw.text((CANVAS / 2, CANVAS / 2), str(digit), fill=0, font=face, anchor="mm")
+    draw.text((PAGE / 2, PAGE / 2), str(digit), fill=0, font=face, anchor="mm")
     return to_mnist(np.asarray(page, dtype=np.float64))
 
 

@@ -2,7 +2,7 @@
 
 Written by `ape run web_config` (scripts/web_config.py) for the registry of a live chain. Function and custom-error
 selectors come from the compiled ABI, so the page needs no keccak of its own; the margin at or below which the
-page warns that a drawing is no clear digit comes from `zkproof.confidence` (about 10 s).
+page warns that a drawing is no clear digit comes from `zkproof.confidence` (about 2 s).
 """
 
 from __future__ import annotations
