@@ -6,6 +6,7 @@ Outputs that users need and that are slow to rebuild are committed under artifac
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -34,6 +35,8 @@ from zkproof.paths import (
 )
 
 CIRCOM = NODE_MODULES / ".bin" / "circom2"
+CIRCOM_WASM = NODE_MODULES / "circom2" / "circom.wasm"
+CIRCOMLIB = NODE_MODULES / "circomlib" / "circuits"
 PUBLIC_SIGNALS = 2  # commitment, binding
 
 
@@ -48,10 +51,26 @@ class Compiled:
     constraints: int
 
 
+def compile_inputs_sha256(source: Path, simplification: str) -> str:
+    """sha256 over everything a compile of `source` reads: the compiler (circom2's wasm), the flag, the source and
+    every Circom file it can include (under circuits/ and circomlib's)."""
+    digest = hashlib.sha256(simplification.encode())
+    for path in (CIRCOM_WASM, source, *sorted(CIRCUITS.rglob("*.circom")), *sorted(CIRCOMLIB.rglob("*.circom"))):
+        digest.update(f"{path.relative_to(ROOT)}:{file_sha256(path)}\n".encode())
+    return digest.hexdigest()
+
+
+def _compile_record(compiled: Compiled) -> Path:
+    """Where a compile records its inputs and outputs, next to its r1cs."""
+    return compiled.r1cs.with_suffix(".compile.json")
+
+
 def compile_circuit(source: Path, out: Path, *, simplification: str, log: Log = print) -> Compiled:
     """circom2 of `source` into `out` (both under the repository root: WASI sees only folders under it), with the
-    `simplification` flag (--O1 or --O2: a model's is `circuit.simplification(network)`)."""
+    `simplification` flag (--O1 or --O2: a model's is `circuit.simplification(network)`). Records what it read and
+    wrote, so that `compile_circuit_cached` can reuse it."""
     out.mkdir(parents=True, exist_ok=True)
+    inputs_sha256 = compile_inputs_sha256(source, simplification)
     command = [str(CIRCOM), str(source.relative_to(ROOT)), "--r1cs", "--wasm", "--sym", simplification,
                "-l", str(CIRCUITS.relative_to(ROOT)), "-l", str(NODE_MODULES.relative_to(ROOT)),
                "-o", str(out.relative_to(ROOT))]
@@ -63,7 +82,35 @@ def compile_circuit(source: Path, out: Path, *, simplification: str, log: Log = 
     constraints = counts.get("non-linear", 0) + counts.get("linear", 0)
     log(f"constraints: {constraints} ({counts.get('non-linear', 0)} non-linear, {counts.get('linear', 0)} linear)")
     name = source.stem
-    return Compiled(out / f"{name}.r1cs", out / f"{name}_js" / f"{name}.wasm", constraints)
+    compiled = Compiled(out / f"{name}.r1cs", out / f"{name}_js" / f"{name}.wasm", constraints)
+    record = {"inputs_sha256": inputs_sha256, "constraints": constraints,
+              **{f"{kind}_sha256": file_sha256(path) for kind, path in _outputs(compiled).items()}}
+    _compile_record(compiled).write_text(json.dumps(record, indent=1) + "\n")
+    return compiled
+
+
+def _outputs(compiled: Compiled) -> dict[str, Path]:
+    return {"r1cs": compiled.r1cs, "sym": compiled.r1cs.with_suffix(".sym"), "wasm": compiled.wasm}
+
+
+def compile_circuit_cached(source: Path, out: Path, *, simplification: str, log: Log = print) -> Compiled:
+    """`compile_circuit`, unless `out` holds a compile of exactly these inputs whose outputs are unchanged since."""
+    name = source.stem
+    cached = Compiled(out / f"{name}.r1cs", out / f"{name}_js" / f"{name}.wasm", 0)
+    record_file = _compile_record(cached)
+    record = json.loads(record_file.read_text()) if record_file.is_file() else {}
+    if record.get("inputs_sha256") == compile_inputs_sha256(source, simplification) and all(
+            path.is_file() and file_sha256(path) == record.get(f"{kind}_sha256")
+            for kind, path in _outputs(cached).items()):
+        log(f"{source.name}: compiled already in {_shown(out)}/ from the same inputs")
+        return Compiled(cached.r1cs, cached.wasm, record["constraints"])
+    return compile_circuit(source, out, simplification=simplification, log=log)
+
+
+def compile_model(model: str, log: Log = print) -> Compiled:
+    """A model's committed circuit compiled into build/<model>/, reused while nothing it reads has changed."""
+    simplification = circuit.simplification(quantize.load(model))
+    return compile_circuit_cached(circuit_path(model), BUILD / model, simplification=simplification, log=log)
 
 
 def _previous_manifest(model: str) -> dict | None:
@@ -130,7 +177,7 @@ def build(model: str, ptau: Path | None = None, force: bool = False, log: Log = 
     source = circuit.write_circuit(network)
     STATEMENT_LIBRARY.write_text(statement.solidity_library())
     log(f"wrote {source.relative_to(ROOT)} and {STATEMENT_LIBRARY.relative_to(ROOT)}")
-    compiled = compile_circuit(source, BUILD / model, simplification=circuit.simplification(network), log=log)
+    compiled = compile_circuit_cached(source, BUILD / model, simplification=circuit.simplification(network), log=log)
     r1cs_sha256 = file_sha256(compiled.r1cs)
     out = artifact_dir(model)
     out.mkdir(parents=True, exist_ok=True)

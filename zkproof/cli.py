@@ -1,4 +1,4 @@
-"""`python -m zkproof …`: train, quantize, classify, evaluate, prove, verify, bench."""
+"""`python -m zkproof …`: train, quantize, classify, evaluate, compile, prove, verify, bench."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 
 from zkproof.batch_bench import bench_batch
 from zkproof.ceremony_cli import ceremony
-from zkproof.paths import DEFAULT_MODEL, onnx_path
+from zkproof.paths import DEFAULT_MODEL, ROOT, onnx_path
 
 
 class InputError(click.ClickException):
@@ -188,6 +188,20 @@ def verify(proof_file: Path) -> None:
     if not valid:
         raise click.ClickException(f"{proof_file}: the proof does NOT verify")
     click.echo(f"valid: digit {proof.digit} for {proof.submitter}, model {proof.model}")
+
+
+@main.command(name="compile")
+@model_option
+def compile_command(model: str) -> None:
+    """Compile a model's circuit into build/<model>/ (r1cs, sym, wasm; what the circuit tests read), or reuse the
+    compile there when nothing it reads has changed."""
+    from zkproof import build
+
+    try:
+        compiled = build.compile_model(model, log=click.echo)
+    except build.BuildError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{compiled.r1cs.relative_to(ROOT)}: {compiled.constraints} constraints")
 
 
 @main.command()

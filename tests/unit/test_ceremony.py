@@ -39,7 +39,7 @@ def circuits() -> dict[str, build.Compiled]:
     for name, text in SOURCES.items():
         source = folder / f"{name}.circom"
         source.write_text("pragma circom 2.1.0;\n" + text)
-        compiled[name] = build.compile_circuit(source, folder, simplification="--O2", log=quiet)
+        compiled[name] = build.compile_circuit_cached(source, folder, simplification="--O2", log=quiet)
     return compiled
 
 

@@ -17,11 +17,9 @@ MALLORY = 0x000000000000000000000000000000000BADBAD0
 
 @pytest.fixture(scope="module")
 def compiled():
-    """The circuit source compiled afresh (r1cs and sym are not committed), into build/test/."""
-    source = circuit_path(DEFAULT_MODEL)
-    simplification = circuit.simplification(quantize.load(DEFAULT_MODEL))
-    return build.compile_circuit(source, BUILD / "test" / DEFAULT_MODEL, simplification=simplification,
-                                 log=lambda _: None)
+    """The committed circuit source compiled into build/<model>/ (r1cs and sym are not committed): by
+    `python -m zkproof compile`, which `make test` runs first, or here, whenever anything the compile reads changed."""
+    return build.compile_model(DEFAULT_MODEL, log=lambda _: None)
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +71,8 @@ def argmax_circuit() -> build.Compiled:
     source = BUILD / "test" / "argmax_test.circom"
     source.parent.mkdir(parents=True, exist_ok=True)
     source.write_text('pragma circom 2.2.3;\ninclude "lib/argmax.circom";\ncomponent main = ArgMax(4, 32);\n')
-    return build.compile_circuit(source, BUILD / "test" / "argmax_test", simplification="--O2", log=lambda _: None)
+    return build.compile_circuit_cached(source, BUILD / "test" / "argmax_test", simplification="--O2",
+                                        log=lambda _: None)
 
 
 @pytest.mark.parametrize("scores, expected", [([3, 9, 9, 1], 1), ([-5, -2, -2, -7], 1), ([4, 4, 4, 4], 0),

@@ -36,8 +36,8 @@ template Both(n) {{
 }}
 component main = Both({inputs});
 """)
-    return build.compile_circuit(source, BUILD / "test" / f"poseidon_both_{inputs}", simplification="--O1",
-                                 log=lambda _: None)
+    return build.compile_circuit_cached(source, BUILD / "test" / f"poseidon_both_{inputs}", simplification="--O1",
+                                        log=lambda _: None)
 
 
 @pytest.fixture(scope="module", params=[2, 5])
@@ -65,6 +65,6 @@ def test_flat_poseidon_hashes_as_circomlib_does(both, tmp_path):
 def test_flat_poseidon_has_no_linear_constraints_under_o1():
     flat = BUILD / "test" / "poseidon_flat_5.circom"
     flat.write_text('pragma circom 2.2.3;\ninclude "lib/poseidon_flat.circom";\ncomponent main = PoseidonFlat(5);\n')
-    compiled = build.compile_circuit(flat, BUILD / "test" / "poseidon_flat_5", simplification="--O1",
-                                     log=lambda _: None)
+    compiled = build.compile_circuit_cached(flat, BUILD / "test" / "poseidon_flat_5", simplification="--O1",
+                                            log=lambda _: None)
     assert compiled.constraints == (8 * 6 + 60) * 3  # the S-boxes (t = 6, 60 partial rounds), three each
