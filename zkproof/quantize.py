@@ -32,6 +32,9 @@ WEIGHT_BITS = 10
 FIELD_BITS_LIMIT = 252
 INT64_BITS = 60
 """Layers whose values need at most this many bits (signed) run in int64, with room for partial sums."""
+FLOAT64_EXACT_BITS = 51
+"""Linear layers whose values need at most this many bits multiply in float64 (BLAS): every partial sum is within
+twice the layer's bound, so below 2^53, where float64 holds integers exactly."""
 
 
 class QuantizationError(ValueError):
@@ -146,7 +149,29 @@ def _bias(layer: IntLayer, dtype: type | np.dtype = object) -> np.ndarray:
 
 
 def _linear(layer: IntLayer, x: np.ndarray) -> np.ndarray:
+    if x.dtype == object:
+        return _weighted_in_limbs(layer, x) + _bias(layer)
+    if layer.bits <= FLOAT64_EXACT_BITS:
+        return _weighted(layer, layer.weight, x.astype(np.float64)).astype(np.int64) + _bias(layer, x.dtype)
     return _weighted(layer, layer.weight, x) + _bias(layer, x.dtype)
+
+
+def _weighted_in_limbs(layer: IntLayer, x: np.ndarray) -> np.ndarray:
+    """`_weighted` of Python integers, exactly, in int64: x = Σ_k x_k·2^(k·width) with limbs x_k narrow enough that
+    no partial sum of limb × weight over the fan-in leaves INT64_BITS; each limb goes through the layer in int64
+    and the results are shifted back into place as Python integers."""
+    fan_in = layer.weight[0].size
+    weight_bits = max(abs(int(w)) for w in layer.weight.flat).bit_length()
+    width = INT64_BITS - weight_bits - fan_in.bit_length()
+    mask = (1 << width) - 1
+    total, shift, rest = 0, 0, x
+    while True:
+        last = -(1 << width) < rest.min() and rest.max() < 1 << width
+        limb = rest if last else rest & mask
+        total = total + (_as_ints(_weighted(layer, layer.weight, limb.astype(np.int64))) << shift)
+        if last:
+            return total
+        rest, shift = rest >> width, shift + width
 
 
 def _linear_bounds(layer: IntLayer, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -36,17 +36,39 @@ def test_every_value_stays_inside_its_layer_bounds(twin, held_out):
         assert layer.bits <= quantize.FIELD_BITS_LIMIT
 
 
-def test_the_int64_layers_compute_what_python_integers_do(twin, held_out):
-    """The fast path (int64 while a layer's bound allows) changes no value, extremes included."""
+def _exact_step(layer: quantize.IntLayer, x: np.ndarray) -> np.ndarray:
+    """The reference: a layer in Python integers throughout."""
+    if layer.op in ("conv", "dense"):
+        return quantize._weighted(layer, layer.weight, x) + quantize._bias(layer)
+    return quantize._step(layer, x)
+
+
+def test_the_fast_paths_compute_what_python_integers_do(twin, held_out):
+    """The fast paths (float64 and int64 while a layer's bound allows, int64 limbs for wider linear layers) change
+    no value, extremes included."""
     rng = np.random.default_rng(2)
     images = np.concatenate([held_out.images[:20], np.full((1, 28, 28), 255, np.uint8),
                              rng.integers(0, 256, (3, 28, 28)).astype(np.uint8)])
     exact = np.vectorize(int, otypes=[object])(proven_pixels(images.reshape(-1, 1, 28, 28), twin.pixel_bits))
     traced = quantize.trace(twin, images)
     assert traced[0].dtype == np.int64, "the first layer fits int64 and should use it"
+    assert traced[-1].dtype == object, "the last layer is wider than int64"
     for layer, fast in zip(twin.layers, traced, strict=True):
-        exact = quantize._step(layer, exact)
+        exact = _exact_step(layer, exact)
         assert (fast.astype(object) == exact).all(), layer.name
+
+
+def test_the_limbs_are_exact_at_the_bounds_of_their_inputs(twin):
+    """A linear layer on Python integers, fed its input's worst cases (every value at the lower or the upper bound,
+    and the two alternating), gives what Python integers give."""
+    for previous, layer in zip(twin.layers, twin.layers[1:], strict=False):
+        if layer.op not in ("conv", "dense"):
+            continue
+        shape = (1, *previous.out_shape)
+        corners = np.stack([np.full(shape, previous.lower, dtype=object), np.full(shape, previous.upper, dtype=object),
+                            np.where(np.arange(np.prod(shape)).reshape(shape) % 2, previous.lower, previous.upper)
+                            .astype(object)]).reshape(3, *previous.out_shape)
+        assert (quantize._linear(layer, corners) == _exact_step(layer, corners)).all(), layer.name
 
 
 def test_bounds_are_worst_case_not_observed(twin):
