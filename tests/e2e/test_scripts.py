@@ -1,5 +1,5 @@
 """The Ape scripts end to end, as a user runs them and breaks them with bad input, on anvils of their own (the
-faults of the chain itself, and stale records, are in test_script_faults.py)."""
+faults of the chain itself are in test_script_faults.py)."""
 
 from __future__ import annotations
 
@@ -58,6 +58,21 @@ def test_prove_and_submit_refuses_bad_input(records, tmp_path):
     both = ape_run(None, records, "prove_and_submit", "--image", str(not_image), "--sample", "1",
                    "--account", "TEST::1")
     assert both.returncode != 0 and "exactly one" in both.stderr + both.stdout
+
+
+def test_a_record_pointing_at_another_contract_is_replaced_on_a_local_chain(records):
+    with anvil(free_port()) as node:
+        assert ape_run(node, records, "deploy", "--account", "TEST::0").returncode == 0
+        path = records / "ethereum-local.json"
+        record = json.loads(path.read_text())
+        record["registry"] = record["models"][0]["verifier"]  # code there, but not a registry
+        path.write_text(json.dumps(record))
+
+        listed = ape_run(node, records, "records")
+        assert "does not answer as a DigitRegistry" in one_line_error(listed)
+        submitted = ape_run(node, records, "prove_and_submit", "--sample", "6", "--json", "--account", "TEST::1")
+        assert last_json(submitted)["registry"] != record["registry"]
+        assert "does not answer as a DigitRegistry" in submitted.stderr
 
 
 @pytest.mark.slow
