@@ -60,9 +60,15 @@ def compile_inputs_sha256(source: Path, simplification: str) -> str:
     return digest.hexdigest()
 
 
-def _compile_record(compiled: Compiled) -> Path:
+def _outputs(source: Path, out: Path) -> dict[str, Path]:
+    """What circom2 writes for `source` into `out`."""
+    name = source.stem
+    return {"r1cs": out / f"{name}.r1cs", "sym": out / f"{name}.sym", "wasm": out / f"{name}_js" / f"{name}.wasm"}
+
+
+def _compile_record(outputs: dict[str, Path]) -> Path:
     """Where a compile records its inputs and outputs, next to its r1cs."""
-    return compiled.r1cs.with_suffix(".compile.json")
+    return outputs["r1cs"].with_suffix(".compile.json")
 
 
 def compile_circuit(source: Path, out: Path, *, simplification: str, log: Log = print) -> Compiled:
@@ -81,29 +87,22 @@ def compile_circuit(source: Path, out: Path, *, simplification: str, log: Log = 
     counts = {kind: int(n) for kind, n in re.findall(r"(non-linear|linear) constraints: (\d+)", result.stdout)}
     constraints = counts.get("non-linear", 0) + counts.get("linear", 0)
     log(f"constraints: {constraints} ({counts.get('non-linear', 0)} non-linear, {counts.get('linear', 0)} linear)")
-    name = source.stem
-    compiled = Compiled(out / f"{name}.r1cs", out / f"{name}_js" / f"{name}.wasm", constraints)
+    outputs = _outputs(source, out)
     record = {"inputs_sha256": inputs_sha256, "constraints": constraints,
-              **{f"{kind}_sha256": file_sha256(path) for kind, path in _outputs(compiled).items()}}
-    _compile_record(compiled).write_text(json.dumps(record, indent=1) + "\n")
-    return compiled
-
-
-def _outputs(compiled: Compiled) -> dict[str, Path]:
-    return {"r1cs": compiled.r1cs, "sym": compiled.r1cs.with_suffix(".sym"), "wasm": compiled.wasm}
+              **{f"{kind}_sha256": file_sha256(path) for kind, path in outputs.items()}}
+    _compile_record(outputs).write_text(json.dumps(record, indent=1) + "\n")
+    return Compiled(outputs["r1cs"], outputs["wasm"], constraints)
 
 
 def compile_circuit_cached(source: Path, out: Path, *, simplification: str, log: Log = print) -> Compiled:
     """`compile_circuit`, unless `out` holds a compile of exactly these inputs whose outputs are unchanged since."""
-    name = source.stem
-    cached = Compiled(out / f"{name}.r1cs", out / f"{name}_js" / f"{name}.wasm", 0)
-    record_file = _compile_record(cached)
+    outputs = _outputs(source, out)
+    record_file = _compile_record(outputs)
     record = json.loads(record_file.read_text()) if record_file.is_file() else {}
     if record.get("inputs_sha256") == compile_inputs_sha256(source, simplification) and all(
-            path.is_file() and file_sha256(path) == record.get(f"{kind}_sha256")
-            for kind, path in _outputs(cached).items()):
+            path.is_file() and file_sha256(path) == record.get(f"{kind}_sha256") for kind, path in outputs.items()):
         log(f"{source.name}: compiled already in {_shown(out)}/ from the same inputs")
-        return Compiled(cached.r1cs, cached.wasm, record["constraints"])
+        return Compiled(outputs["r1cs"], outputs["wasm"], record["constraints"])
     return compile_circuit(source, out, simplification=simplification, log=log)
 
 
