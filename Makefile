@@ -39,11 +39,12 @@ $(VENV)/bin/anvil: | node_modules/.installed $(VENV)/.installed
 demo: setup
 	tools/demo.sh
 
-## test: lint, the default circuit compiled (set-up: about 40 s, then reused from build/ while its inputs are unchanged),
-## then two streams: the unit tier and the scripts' input checks; the chain tier (anvil, a fork) and the scripts on failing chains
+## test: lint, the default circuit and the tests' small circuits compiled (set-up: about 55 s, then reused from build/
+## while their inputs are unchanged), then two streams: the unit tier and the scripts' input checks; the chain tier (anvil, a fork) and the scripts on failing chains
 test: setup
 	ruff check zkproof scripts tests tools
 	$(PY) -m zkproof compile
+	$(PY) tests/unit/circuit_tools.py
 	tools/test.sh
 
 ## test-slow: the tests too slow for every run (a second whole circuit; the batch circuit, its key, its registry on anvil and a fork, its script)

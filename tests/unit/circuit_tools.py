@@ -1,12 +1,54 @@
-"""Helpers for the circuit tests: compile into build/, compute and tamper with witnesses, R1CS checks."""
+"""Helpers for the circuit tests: their small circuits compiled into build/test/, witnesses tampered with, R1CS
+checks. Run as a script (`make test` does, as set-up), it compiles those circuits, or finds them compiled already."""
 
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
 
+from zkproof import build
 from zkproof.ceremony import SNARKJS
-from zkproof.paths import ROOT
+from zkproof.paths import BUILD, ROOT
+
+_POSEIDON_BOTH = """pragma circom 2.2.3;
+include "circomlib/circuits/poseidon.circom";
+include "lib/poseidon_flat.circom";
+template Both(n) {{
+    signal input in[n];
+    signal output library;
+    signal output flat;
+    component a = Poseidon(n);
+    component b = PoseidonFlat(n);
+    a.inputs <== in;
+    b.inputs <== in;
+    library <== a.out;
+    flat <== b.out;
+}}
+component main = Both({inputs});
+"""
+
+TEST_CIRCUITS: dict[str, tuple[str, str]] = {
+    "argmax_test": ('pragma circom 2.2.3;\ninclude "lib/argmax.circom";\ncomponent main = ArgMax(4, 32);\n', "--O2"),
+    "poseidon_both_2": (_POSEIDON_BOTH.format(inputs=2), "--O1"),
+    "poseidon_both_5": (_POSEIDON_BOTH.format(inputs=5), "--O1"),
+    "poseidon_flat_5": ('pragma circom 2.2.3;\ninclude "lib/poseidon_flat.circom";\n'
+                        "component main = PoseidonFlat(5);\n", "--O1"),
+    "ceremony_mult": ("pragma circom 2.1.0;\ntemplate Mult() { signal input a; signal input b; signal output c; "
+                      "c <== a * b; }\ncomponent main = Mult();\n", "--O2"),
+    "ceremony_cube": ("pragma circom 2.1.0;\ntemplate Cube() { signal input x; signal square; signal output y; "
+                      "square <== x * x; y <== square * x; }\ncomponent main = Cube();\n", "--O2"),
+}
+"""The tests' own small circuits: name → (Circom source, simplification flag)."""
+
+
+def compile_test_circuit(name: str, log: build.Log = lambda _: None) -> build.Compiled:
+    """One of TEST_CIRCUITS compiled into build/test/<name>/ (reused while nothing it reads has changed)."""
+    text, simplification = TEST_CIRCUITS[name]
+    source = BUILD / "test" / f"{name}.circom"
+    source.parent.mkdir(parents=True, exist_ok=True)
+    if not source.is_file() or source.read_text() != text:
+        source.write_text(text)
+    return build.compile_circuit_cached(source, BUILD / "test" / name, simplification=simplification, log=log)
 
 
 def wire_ids(sym: Path, *names: str) -> dict[str, int]:
@@ -35,3 +77,8 @@ def r1cs_satisfied(r1cs: Path, wtns: Path) -> bool:
     result = subprocess.run([str(SNARKJS), "wtns", "check", str(r1cs), str(wtns)], cwd=ROOT,
                             capture_output=True, text=True)
     return result.returncode == 0 and "WITNESS IS CORRECT" in result.stdout
+
+
+if __name__ == "__main__":
+    for circuit_name in TEST_CIRCUITS:
+        compile_test_circuit(circuit_name, log=print)

@@ -9,19 +9,13 @@ from pathlib import Path
 
 import groth16py
 import pytest
+from circuit_tools import compile_test_circuit
 from click.testing import CliRunner
 
 from zkproof import build, ceremony, phase2
 from zkproof.cli import main
 from zkproof.digest import file_sha256
-from zkproof.paths import BUILD
 
-SOURCES = {
-    "ceremony_mult": "template Mult() { signal input a; signal input b; signal output c; c <== a * b; }\n"
-                     "component main = Mult();\n",
-    "ceremony_cube": "template Cube() { signal input x; signal square; signal output y; square <== x * x; "
-                     "y <== square * x; }\ncomponent main = Cube();\n",
-}
 BEACON = "0x" + "5e" * 32
 PARTICIPANTS = ("alice", "bob", "carol")
 
@@ -32,15 +26,8 @@ def quiet(_: str) -> None:
 
 @pytest.fixture(scope="session")
 def circuits() -> dict[str, build.Compiled]:
-    """Two tiny circuits compiled into build/test/ceremony/."""
-    folder = BUILD / "test" / "ceremony"
-    folder.mkdir(parents=True, exist_ok=True)
-    compiled = {}
-    for name, text in SOURCES.items():
-        source = folder / f"{name}.circom"
-        source.write_text("pragma circom 2.1.0;\n" + text)
-        compiled[name] = build.compile_circuit_cached(source, folder, simplification="--O2", log=quiet)
-    return compiled
+    """Two tiny circuits compiled into build/test/."""
+    return {name: compile_test_circuit(name) for name in ("ceremony_mult", "ceremony_cube")}
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from circuit_tools import r1cs_satisfied, tampered, wire_ids
+from circuit_tools import compile_test_circuit, r1cs_satisfied, tampered, wire_ids
 
 from zkproof import build, circuit, prover, quantize, statement
 from zkproof.data import load_split
@@ -68,11 +68,7 @@ def test_circuit_digit_equals_the_twin_on_50_held_out_digits(twin, held_out, tmp
 @pytest.fixture(scope="session")
 def argmax_circuit() -> build.Compiled:
     """ArgMax(4, 32) alone, compiled once."""
-    source = BUILD / "test" / "argmax_test.circom"
-    source.parent.mkdir(parents=True, exist_ok=True)
-    source.write_text('pragma circom 2.2.3;\ninclude "lib/argmax.circom";\ncomponent main = ArgMax(4, 32);\n')
-    return build.compile_circuit_cached(source, BUILD / "test" / "argmax_test", simplification="--O2",
-                                        log=lambda _: None)
+    return compile_test_circuit("argmax_test")
 
 
 @pytest.mark.parametrize("scores, expected", [([3, 9, 9, 1], 1), ([-5, -2, -2, -7], 1), ([4, 4, 4, 4], 0),

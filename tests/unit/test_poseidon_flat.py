@@ -7,42 +7,19 @@ import json
 import random
 
 import pytest
+from circuit_tools import compile_test_circuit
 
 from zkproof import build, prover
 from zkproof.ceremony import snarkjs
-from zkproof.paths import BUILD
 from zkproof.statement import SCALAR_FIELD
 
 # Poseidon([1, 2]) as circomlibjs computes it (its test vector).
 POSEIDON_1_2 = 7853200120776062878684798364095072458815029376092732009249414926327459813530
 
 
-def _both(inputs: int) -> build.Compiled:
-    source = BUILD / "test" / f"poseidon_both_{inputs}.circom"
-    source.parent.mkdir(parents=True, exist_ok=True)
-    source.write_text(f"""pragma circom 2.2.3;
-include "circomlib/circuits/poseidon.circom";
-include "lib/poseidon_flat.circom";
-template Both(n) {{
-    signal input in[n];
-    signal output library;
-    signal output flat;
-    component a = Poseidon(n);
-    component b = PoseidonFlat(n);
-    a.inputs <== in;
-    b.inputs <== in;
-    library <== a.out;
-    flat <== b.out;
-}}
-component main = Both({inputs});
-""")
-    return build.compile_circuit_cached(source, BUILD / "test" / f"poseidon_both_{inputs}", simplification="--O1",
-                                        log=lambda _: None)
-
-
 @pytest.fixture(scope="module", params=[2, 5])
 def both(request) -> tuple[int, build.Compiled]:
-    return request.param, _both(request.param)
+    return request.param, compile_test_circuit(f"poseidon_both_{request.param}")
 
 
 def _hashes(compiled: build.Compiled, values: list[int], folder) -> tuple[int, int]:
@@ -63,8 +40,5 @@ def test_flat_poseidon_hashes_as_circomlib_does(both, tmp_path):
 
 
 def test_flat_poseidon_has_no_linear_constraints_under_o1():
-    flat = BUILD / "test" / "poseidon_flat_5.circom"
-    flat.write_text('pragma circom 2.2.3;\ninclude "lib/poseidon_flat.circom";\ncomponent main = PoseidonFlat(5);\n')
-    compiled = build.compile_circuit_cached(flat, BUILD / "test" / "poseidon_flat_5", simplification="--O1",
-                                            log=lambda _: None)
+    compiled = compile_test_circuit("poseidon_flat_5")
     assert compiled.constraints == (8 * 6 + 60) * 3  # the S-boxes (t = 6, 60 partial rounds), three each
