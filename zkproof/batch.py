@@ -34,7 +34,7 @@ from pathlib import Path
 import groth16py
 import numpy as np
 
-from zkproof import circuit, quantize
+from zkproof import circuit, native_witness, quantize
 from zkproof.digest import file_sha256
 from zkproof.paths import BUILD, DEFAULT_MODEL, ROOT, template_name
 from zkproof.proof import Proof
@@ -185,6 +185,10 @@ class Artifacts:
         return self.folder / f"{self.name}.r1cs"
 
     @property
+    def witness_generator_source(self) -> Path:
+        return native_witness.cpp_folder(self.r1cs) / f"{self.name}.cpp"
+
+    @property
     def wasm(self) -> Path:
         return self.folder / f"{self.name}_js" / f"{self.name}.wasm"
 
@@ -233,12 +237,14 @@ def build(model: str = DEFAULT_MODEL, n: int = 2, log: Log = print, force: bool 
                           previous.get("setup_peak_mb"))
     current = (not force and previous.get("circuit_sha256") and source.is_file() and source.read_text() == text
                and artifacts.r1cs.is_file() and artifacts.wasm.is_file()
+               and artifacts.witness_generator_source.is_file()
                and previous.get("r1cs_sha256") == file_sha256(artifacts.r1cs)
                and artifacts.proving_key.is_file() and artifacts.verifying_key.is_file()
                and artifacts.verifier_source.is_file())
     if current:
         log(f"batch circuit {artifacts.name}: cached in {folder.relative_to(ROOT)}/ "
             f"({artifacts.constraints} constraints; development key)")
+        native_witness.build_or_explain(artifacts.r1cs, log)
         return artifacts
     source.write_text(text)
     compiled = compile_circuit(source, folder, simplification=circuit.simplification(network), log=log)
@@ -258,7 +264,9 @@ def build(model: str = DEFAULT_MODEL, n: int = 2, log: Log = print, force: bool 
                 "setup_seconds": round(seconds, 2), "setup_peak_mb": round(peak),
                 "circuit_sha256": file_sha256(source), "r1cs_sha256": file_sha256(compiled.r1cs)}
     manifest_file.write_text(json.dumps(manifest, indent=1) + "\n")
+    native_witness.build_or_explain(compiled.r1cs, log)
     _keys.cache_clear()
+    _witness_generator.cache_clear()
     return Artifacts(model, n, folder, compiled.constraints, round(seconds, 2), round(peak))
 
 
@@ -317,33 +325,42 @@ def circuit_input(images: Sequence[np.ndarray], salts: Sequence[int], submitter:
             "binding": str(binding_of(digits, submitter))}
 
 
+@cache
+def _witness_generator(r1cs: Path) -> Path | None:
+    return native_witness.built(r1cs)
+
+
 def _witness(artifacts: Artifacts, inputs: dict[str, object], scratch: Path) -> Path:
-    """The witness of `inputs`, computed by the circuit's own wasm in a persistent Node worker (loaded once per
-    process, so a second batch of the same size skips Node's start and the wasm's compilation)."""
+    """The witness of `inputs`, computed by the circuit's native generator when `build` could build it, else by
+    its wasm in a persistent Node worker (loaded once per process)."""
     from zkproof.prover import ProverError, witness_worker
 
     wtns = scratch / "witness.wtns"
     try:
+        if binary := _witness_generator(artifacts.r1cs):
+            return native_witness.calculate(binary, inputs, wtns)
         witness_worker(artifacts.wasm).request(op="witness", input=inputs, wtns=str(wtns))
-    except ProverError as error:
+    except (ProverError, native_witness.InputsRefused) as error:
         raise BatchError(f"the batch circuit refused the inputs: {error}") from error
     return wtns
 
 
-def leaf_commitments(artifacts: Artifacts, wtns: Path) -> tuple[int, ...]:
-    """The image commitments (the tree's leaves) read off a witness through the circuit's .sym file."""
-    from zkproof.prover import read_wtns
-
-    names = {f"main.image[{i}].commitment": i for i in range(artifacts.size)}
+@cache
+def _leaf_wires(sym: Path, size: int) -> tuple[int, ...]:
+    """The wires of the image commitments (the tree's leaves), from the circuit's .sym file; () if any was
+    optimised away."""
+    names = {f"main.image[{i}].commitment": i for i in range(size)}
     wires: dict[int, int] = {}
-    for line in (artifacts.folder / f"{artifacts.name}.sym").read_text().splitlines():
+    for line in sym.read_text().splitlines():
         _, wire, _, name = line.split(",", 3)
         if name in names and int(wire) >= 0:
             wires[names[name]] = int(wire)
-    if len(wires) != artifacts.size:
-        return ()
-    witness = read_wtns(wtns)
-    return tuple(witness[wires[i]] for i in range(artifacts.size))
+    return tuple(wires[i] for i in range(size)) if len(wires) == size else ()
+
+
+def leaf_commitments(artifacts: Artifacts, witness: Sequence[int]) -> tuple[int, ...]:
+    """The image commitments (the tree's leaves) read off a witness."""
+    return tuple(witness[wire] for wire in _leaf_wires(artifacts.folder / f"{artifacts.name}.sym", artifacts.size))
 
 
 def prove_batch(images: Sequence[np.ndarray], submitter: str, salts: Sequence[int] | None = None,
@@ -380,7 +397,7 @@ def prove_batch(images: Sequence[np.ndarray], submitter: str, salts: Sequence[in
         from zkproof.prover import read_wtns
 
         witness = read_wtns(wtns)
-        leaves = leaf_commitments(artifacts, wtns)
+        leaves = leaf_commitments(artifacts, witness)
         blob = groth16py.prove_wtns(pk, str(wtns))
     words = Proof.from_bytes(blob, model=artifacts.model, digit=0, submitter=submitter, commitment=witness[1],
                              binding=witness[2]).words()

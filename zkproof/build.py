@@ -63,7 +63,8 @@ def compile_inputs_sha256(source: Path, simplification: str) -> str:
 def _outputs(source: Path, out: Path) -> dict[str, Path]:
     """What circom2 writes for `source` into `out`."""
     name = source.stem
-    return {"r1cs": out / f"{name}.r1cs", "sym": out / f"{name}.sym", "wasm": out / f"{name}_js" / f"{name}.wasm"}
+    return {"r1cs": out / f"{name}.r1cs", "sym": out / f"{name}.sym", "wasm": out / f"{name}_js" / f"{name}.wasm",
+            "cpp": out / f"{name}_cpp" / f"{name}.cpp", "dat": out / f"{name}_cpp" / f"{name}.dat"}
 
 
 def _compile_record(outputs: dict[str, Path]) -> Path:
@@ -72,12 +73,13 @@ def _compile_record(outputs: dict[str, Path]) -> Path:
 
 
 def compile_circuit(source: Path, out: Path, *, simplification: str, log: Log = print) -> Compiled:
-    """circom2 of `source` into `out` (both under the repository root: WASI sees only folders under it), with the
-    `simplification` flag (--O1 or --O2: a model's is `circuit.simplification(network)`). Records what it read and
-    wrote, so that `compile_circuit_cached` can reuse it."""
+    """circom2 of `source` into `out` (both under the repository root: WASI sees only folders under it): the r1cs,
+    the wasm and the C++ witness generator (`zkproof.native_witness`), with the `simplification` flag (--O1 or
+    --O2: a model's is `circuit.simplification(network)`). Records what it read and wrote, so that
+    `compile_circuit_cached` can reuse it."""
     out.mkdir(parents=True, exist_ok=True)
     inputs_sha256 = compile_inputs_sha256(source, simplification)
-    command = [str(CIRCOM), str(source.relative_to(ROOT)), "--r1cs", "--wasm", "--sym", simplification,
+    command = [str(CIRCOM), str(source.relative_to(ROOT)), "--r1cs", "--wasm", "--sym", "--c", simplification,
                "-l", str(CIRCUITS.relative_to(ROOT)), "-l", str(NODE_MODULES.relative_to(ROOT)),
                "-o", str(out.relative_to(ROOT))]
     log(f"$ circom2 {' '.join(command[1:])}")

@@ -193,15 +193,17 @@ def verify(proof_file: Path) -> None:
 @main.command(name="compile")
 @model_option
 def compile_command(model: str) -> None:
-    """Compile a model's circuit into build/<model>/ (r1cs, sym, wasm; what the circuit tests read), or reuse the
-    compile there when nothing it reads has changed."""
-    from zkproof import build
+    """Compile a model's circuit into build/<model>/ (r1cs, sym, wasm; what the circuit tests read) and build its
+    native witness generator (what the prover then uses), or reuse them when nothing they read has changed."""
+    from zkproof import build, native_witness
 
     try:
         compiled = build.compile_model(model, log=click.echo)
     except build.BuildError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"{compiled.r1cs.relative_to(ROOT)}: {compiled.constraints} constraints")
+    if binary := native_witness.build_or_explain(compiled.r1cs, log=click.echo):
+        click.echo(f"{binary.relative_to(ROOT)}: native witness generator")
 
 
 @main.command()

@@ -3,7 +3,9 @@
 Two provers share the committed snarkjs zkey (the single source of truth):
 - `groth16py` (default, fastest): arkworks through PyO3, proving from the witness file;
 - `snarkjs`: snarkjs in a persistent Node worker that keeps the zkey loaded (the cross-check).
-The witness always comes from the circuit's own wasm, run in the same Node worker.
+groth16py's witness comes from the circuit's native generator when `python -m zkproof compile` built it from the
+circuit of the committed key (`zkproof.native_witness`), else from the circuit's wasm in the Node worker, which
+snarkjs always uses.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from pathlib import Path
 import groth16py
 import numpy as np
 
-from zkproof import quantize
-from zkproof.paths import DEFAULT_MODEL, ROOT, verification_key_path, wasm_path, zkey_path
+from zkproof import native_witness, quantize
+from zkproof.digest import file_sha256
+from zkproof.paths import BUILD, DEFAULT_MODEL, ROOT, manifest_path, verification_key_path, wasm_path, zkey_path
 from zkproof.proof import Proof, ProofFormatError
 from zkproof.statement import SCALAR_FIELD, StatementError, binding_of, parse_address, proven_pixels
 
@@ -99,8 +102,35 @@ def verifier(model: str) -> groth16py.Verifier:
     return groth16py.Verifier(groth16py.VerifyingKey.from_snarkjs_file(str(_artifact(verification_key_path(model)))))
 
 
+@cache
+def native_generator(model: str) -> Path | None:
+    """The model's native witness generator, if it is built (`python -m zkproof compile`) from a compile whose
+    r1cs is the one the committed key was made for."""
+    r1cs = BUILD / model / f"{model}.r1cs"
+    manifest = manifest_path(model)
+    if not (r1cs.is_file() and manifest.is_file()) or \
+            file_sha256(r1cs) != json.loads(manifest.read_text()).get("r1cs_sha256"):
+        return None
+    return native_witness.built(r1cs)
+
+
+def witness_source(model: str = DEFAULT_MODEL) -> str:
+    """What computes the model's witnesses for groth16py: "native" or "wasm"."""
+    return "native" if native_generator(model) else "wasm"
+
+
 def write_witness(inputs: dict[str, object], path: Path, model: str = DEFAULT_MODEL) -> Path:
-    """Compute the witness of `inputs` with the circuit's wasm into a snarkjs `.wtns` file."""
+    """Compute the witness of `inputs` into a snarkjs `.wtns` file, natively when the generator is built."""
+    if binary := native_generator(model):
+        try:
+            return native_witness.calculate(binary, inputs, path)
+        except native_witness.InputsRefused as error:
+            raise ProverError(f"circuit refused the inputs: {error}") from error
+    return wasm_witness(inputs, path, model)
+
+
+def wasm_witness(inputs: dict[str, object], path: Path, model: str = DEFAULT_MODEL) -> Path:
+    """Compute the witness of `inputs` with the circuit's wasm (in the Node worker) into a snarkjs `.wtns` file."""
     worker(model).request(op="witness", input=inputs, wtns=str(path))
     return path
 
