@@ -70,6 +70,8 @@ check-artifacts: setup
 
 ## bench: constraints, witness / prove / verify times, accuracy, of both models side by side
 bench: setup
+	$(PY) -m zkproof compile
+	$(PY) -m zkproof compile --model mnist_cnn
 	$(PY) -m zkproof bench
 	$(PY) -m zkproof bench --model mnist_cnn
 	$(PY) -m zkproof evaluate

@@ -330,6 +330,11 @@ def _witness_generator(r1cs: Path) -> Path | None:
     return native_witness.built(r1cs)
 
 
+def witness_source(artifacts: Artifacts) -> str:
+    """What computes the batch circuit's witnesses: "native" or "wasm"."""
+    return "native" if _witness_generator(artifacts.r1cs) else "wasm"
+
+
 def _witness(artifacts: Artifacts, inputs: dict[str, object], scratch: Path) -> Path:
     """The witness of `inputs`, computed by the circuit's native generator when `build` could build it, else by
     its wasm in a persistent Node worker (loaded once per process)."""

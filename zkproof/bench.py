@@ -1,4 +1,8 @@
-"""`python -m zkproof bench`: constraints, witness, prove and verify times (medians of warm runs), zkey size."""
+"""`python -m zkproof bench`: constraints, witness, prove and verify times (medians of warm runs), zkey size.
+
+The witness is groth16py's: native when `python -m zkproof compile [--model NAME]` built the generator, else the
+wasm (`witness` says which); snarkjs always computes its own from the wasm.
+"""
 
 from __future__ import annotations
 
@@ -45,6 +49,7 @@ def bench(model: str = DEFAULT_MODEL, runs: int = 7) -> dict:
     snarkjs_s = _median_seconds(lambda: prover.prove_inputs(inputs, digit, BENCH_SUBMITTER, model, "snarkjs"), runs)
     return {
         "constraints": manifest(model)["constraints"],
+        "witness": prover.witness_source(model),
         "witness_s": round(witness_s, 4),
         "prove_s": round(prove_s, 4),
         "verify_s": round(verify_s, 4),
