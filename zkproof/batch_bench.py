@@ -1,8 +1,9 @@
 """`python -m zkproof bench-batch`: batch proofs against N — constraints, setup, prove, peak memory, gas per digit.
 
-Each N is built and proven in a child process (`python -m zkproof.batch_bench one MODEL N ADDRESS`), so its peak
-memory is its own (wait4's ru_maxrss); then one throwaway anvil (ape-foundry starts it) gets a registry, a
-BatchRegistry and each N's verifier, and every batch is submitted there: the receipt's gasUsed is the figure.
+Each N is built first (g++ and the setup are not the prover's memory), then proven in a child process
+(`python -m zkproof.batch_bench one MODEL N ADDRESS`), so its peak memory is its own (wait4's ru_maxrss); then one
+throwaway anvil (ape-foundry starts it) gets a registry, a BatchRegistry and each N's verifier, and every batch is
+submitted there: the receipt's gasUsed is the figure.
 Writes build/bench/batch.json, batch.md (the table) and batch.png (gas per digit and prove time against N; needs
 the `bench` extra, matplotlib).
 """
@@ -128,14 +129,16 @@ def bench_batch(model: str, sizes: str) -> None:
 
     Keys come from groth16py's native single-party setup: DEVELOPMENT ONLY (cached in build/batch/).
     """
-    from zkproof.batch import DEVELOPMENT_WARNING, check_size
+    from zkproof.batch import DEVELOPMENT_WARNING, build, check_size
 
     click.secho(DEVELOPMENT_WARNING, fg="yellow", err=True)
     ns = [check_size(int(part)) for part in sizes.split(",")]
     submitter = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"  # ape's TEST::1 (the default test mnemonic)
     results = []
     for n in ns:
-        click.echo(f"N = {n}: building (cached after the first run) and proving ...", err=True)
+        click.echo(f"N = {n}: building (cached after the first run) ...", err=True)
+        build(model, n, log=lambda line: click.echo(line, err=True))  # here, so the child's peak is the prover's
+        click.echo(f"N = {n}: proving ...", err=True)
         results.append(_child(model, n, submitter))
         click.echo(json.dumps({k: v for k, v in results[-1].items() if k != "proof"}), err=True)
     _gas(model, results)
