@@ -338,16 +338,13 @@ def witness_source(artifacts: Artifacts) -> str:
 def _witness(artifacts: Artifacts, inputs: dict[str, object], scratch: Path) -> Path:
     """The witness of `inputs`, computed by the circuit's native generator when `build` could build it, else by
     its wasm in a persistent Node worker (loaded once per process)."""
-    from zkproof.prover import ProverError, witness_worker
+    from zkproof.prover import ProverError, compute_witness, witness_worker
 
-    wtns = scratch / "witness.wtns"
     try:
-        if binary := _witness_generator(artifacts.r1cs):
-            return native_witness.calculate(binary, inputs, wtns)
-        witness_worker(artifacts.wasm).request(op="witness", input=inputs, wtns=str(wtns))
-    except (ProverError, native_witness.InputsRefused) as error:
+        return compute_witness(inputs, scratch / "witness.wtns", _witness_generator(artifacts.r1cs),
+                               lambda: witness_worker(artifacts.wasm))
+    except ProverError as error:
         raise BatchError(f"the batch circuit refused the inputs: {error}") from error
-    return wtns
 
 
 @cache

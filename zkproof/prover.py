@@ -15,6 +15,7 @@ import json
 import secrets
 import subprocess
 import tempfile
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -119,20 +120,22 @@ def witness_source(model: str = DEFAULT_MODEL) -> str:
     return "native" if native_generator(model) else "wasm"
 
 
-def write_witness(inputs: dict[str, object], path: Path, model: str = DEFAULT_MODEL) -> Path:
-    """Compute the witness of `inputs` into a snarkjs `.wtns` file, natively when the generator is built."""
-    if binary := native_generator(model):
+def compute_witness(inputs: dict[str, object], path: Path, generator: Path | None,
+                    wasm_worker: Callable[[], Worker]) -> Path:
+    """The witness of `inputs` in the snarkjs `.wtns` file `path`: from the native `generator` if there is one, else
+    from the wasm in `wasm_worker()` (started only then). ProverError if the circuit refuses the inputs."""
+    if generator:
         try:
-            return native_witness.calculate(binary, inputs, path)
+            return native_witness.calculate(generator, inputs, path)
         except native_witness.InputsRefused as error:
             raise ProverError(f"circuit refused the inputs: {error}") from error
-    return wasm_witness(inputs, path, model)
-
-
-def wasm_witness(inputs: dict[str, object], path: Path, model: str = DEFAULT_MODEL) -> Path:
-    """Compute the witness of `inputs` with the circuit's wasm (in the Node worker) into a snarkjs `.wtns` file."""
-    worker(model).request(op="witness", input=inputs, wtns=str(path))
+    wasm_worker().request(op="witness", input=inputs, wtns=str(path))
     return path
+
+
+def write_witness(inputs: dict[str, object], path: Path, model: str = DEFAULT_MODEL) -> Path:
+    """Compute the witness of `inputs` into a snarkjs `.wtns` file, natively when the generator is built."""
+    return compute_witness(inputs, path, native_generator(model), lambda: worker(model))
 
 
 def read_wtns(path: Path) -> list[int]:
