@@ -12,17 +12,26 @@ const { WitnessCalculatorBuilder } = require("circom_runtime");
 const snarkjs = require("snarkjs");
 
 async function main([wasmPath, zkeyPath]) {
-  const calculator = await WitnessCalculatorBuilder(fs.readFileSync(wasmPath));
+  const wasm = fs.readFileSync(wasmPath);
+  let calculator = await WitnessCalculatorBuilder(wasm);
+  // circom_runtime appends every refusal's messages to all later ones: after a refusal, start a calculator afresh.
+  async function witnessOf(input) {
+    try {
+      return await calculator.calculateWTNSBin(input, 0);
+    } catch (error) {
+      calculator = await WitnessCalculatorBuilder(wasm);
+      throw error;
+    }
+  }
   const zkey = zkeyPath && { type: "mem", data: new Uint8Array(fs.readFileSync(zkeyPath)) };
   const handlers = {
     async witness({ input, wtns }) {
-      fs.writeFileSync(wtns, await calculator.calculateWTNSBin(input, 0));
+      fs.writeFileSync(wtns, await witnessOf(input));
       return {};
     },
     async prove({ input }) {
       if (!zkey) throw new Error("this worker was started without a zkey: it only computes witnesses");
-      const wtns = { type: "mem", data: await calculator.calculateWTNSBin(input, 0) };
-      return snarkjs.groth16.prove(zkey, wtns);
+      return snarkjs.groth16.prove(zkey, { type: "mem", data: await witnessOf(input) });
     },
   };
   const lines = readline.createInterface({ input: process.stdin });

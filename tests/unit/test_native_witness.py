@@ -1,5 +1,5 @@
 """The native witness generator: the wasm's witness byte for byte, the same refusals, rebuilt only when its
-sources change, and never used for a circuit other than the committed key's."""
+sources change, and never used for a circuit other than the committed key's; and the wasm worker's refusals."""
 
 import json
 import shutil
@@ -108,3 +108,17 @@ def test_a_generator_of_another_circuit_than_the_committed_keys_is_not_used(gene
         assert prover.read_wtns(wtns)[0] == 1
     finally:
         prover.native_generator.cache_clear()
+
+
+def test_each_refusal_names_only_its_own_failure_and_the_worker_keeps_serving(twin, held_out, tmp_path):
+    """circom_runtime carries every refusal's messages into later ones; the Node worker starts afresh instead."""
+    pixels = held_out.images[5]
+    honest = _inputs(twin, pixels)
+    wrong_digit = _inputs(twin, pixels, (int(quantize.predict(twin, pixels[None])[0]) + 1) % 10)
+    out_of_range = dict(honest, pixels=[twin.pixel_max + 1, *honest["pixels"][1:]])
+    with pytest.raises(prover.ProverError, match="Binding"):
+        _wasm_witness(wrong_digit, tmp_path / "first.wtns")
+    with pytest.raises(prover.ProverError) as second:
+        _wasm_witness(out_of_range, tmp_path / "second.wtns")
+    assert "Num2Bits" in str(second.value) and "Binding" not in str(second.value)
+    assert prover.read_wtns(_wasm_witness(honest, tmp_path / "honest.wtns"))[0] == 1
