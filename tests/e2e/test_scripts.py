@@ -52,12 +52,14 @@ def test_deploy_upgrade_prove_submit_and_records(records):
 def test_prove_and_submit_refuses_bad_input(records, tmp_path):
     not_image = tmp_path / "note.txt"
     not_image.write_text("hello")
-    refused = ape_run(None, records, "prove_and_submit", "--image", str(not_image), "--account", "TEST::1")
-    assert refused.returncode != 0
-    assert "not a readable image" in refused.stderr + refused.stdout
-    both = ape_run(None, records, "prove_and_submit", "--image", str(not_image), "--sample", "1",
-                   "--account", "TEST::1")
-    assert both.returncode != 0 and "exactly one" in both.stderr + both.stdout
+    # A node of its own: an ephemeral one that ape-foundry starts can miss Ape's 20 s on a loaded machine.
+    with anvil(free_port()) as node:
+        refused = ape_run(node, records, "prove_and_submit", "--image", str(not_image), "--account", "TEST::1")
+        assert refused.returncode != 0
+        assert "not a readable image" in refused.stderr + refused.stdout
+        both = ape_run(node, records, "prove_and_submit", "--image", str(not_image), "--sample", "1",
+                       "--account", "TEST::1")
+        assert both.returncode != 0 and "exactly one" in both.stderr + both.stdout
 
 
 def test_a_record_pointing_at_another_contract_is_replaced_on_a_local_chain(records):
