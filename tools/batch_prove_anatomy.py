@@ -50,14 +50,14 @@ def _altered(wtns: bytes, change: Callable[[int], int]) -> bytes:
 def main(model: str, size: int, runs: int) -> None:
     """Median prove time of each witness variant, interleaved so that a drift of the machine hits them all."""
     artifacts = batch.load(model, size)
-    key, _ = batch._keys(artifacts.folder)
+    key, _ = batch.keys(artifacts.folder)
     held_out = data.load_split().held_out
     images = [held_out.images[i * 97] for i in range(size)]
     twin = quantize.load(model)
     digits = [int(d) for d in quantize.predict(twin, np.asarray(images))]
     inputs = batch.circuit_input(images, list(range(1, size + 1)), 5, digits, twin.pixel_bits)
     with tempfile.TemporaryDirectory() as scratch:
-        honest = batch._witness(artifacts, inputs, Path(scratch)).read_bytes()
+        honest = batch.write_witness(artifacts, inputs, Path(scratch)).read_bytes()
         files = {}
         for number, (name, change) in enumerate(VARIANTS.items()):
             files[name] = Path(scratch) / f"variant{number}.wtns"

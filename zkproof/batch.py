@@ -265,13 +265,13 @@ def build(model: str = DEFAULT_MODEL, n: int = 2, log: Log = print, force: bool 
                 "circuit_sha256": file_sha256(source), "r1cs_sha256": file_sha256(compiled.r1cs)}
     manifest_file.write_text(json.dumps(manifest, indent=1) + "\n")
     native_witness.build_or_explain(compiled.r1cs, log)
-    _keys.cache_clear()
+    keys.cache_clear()
     _witness_generator.cache_clear()
     return Artifacts(model, n, folder, compiled.constraints, round(seconds, 2), round(peak))
 
 
 @cache
-def _keys(folder: Path) -> tuple[groth16py.ProvingKey, groth16py.Verifier]:
+def keys(folder: Path) -> tuple[groth16py.ProvingKey, groth16py.Verifier]:
     pk = groth16py.ProvingKey.load(str(folder / "proving.key"))
     vk = groth16py.VerifyingKey.load(str(folder / "verifying.key"))
     return pk, groth16py.Verifier(vk)
@@ -335,7 +335,7 @@ def witness_source(artifacts: Artifacts) -> str:
     return "native" if _witness_generator(artifacts.r1cs) else "wasm"
 
 
-def _witness(artifacts: Artifacts, inputs: dict[str, object], scratch: Path) -> Path:
+def write_witness(artifacts: Artifacts, inputs: dict[str, object], scratch: Path) -> Path:
     """The witness of `inputs`, computed by the circuit's native generator when `build` could build it, else by
     its wasm in a persistent Node worker (loaded once per process)."""
     from zkproof.prover import ProverError, compute_witness, witness_worker
@@ -393,9 +393,9 @@ def prove_batch(images: Sequence[np.ndarray], submitter: str, salts: Sequence[in
         inputs = circuit_input(images, salts, address, digits, twin.pixel_bits)
     except StatementError as error:
         raise BatchError(str(error)) from error
-    pk, _ = _keys(artifacts.folder)
+    pk, _ = keys(artifacts.folder)
     with tempfile.TemporaryDirectory(dir=BUILD) as scratch:
-        wtns = _witness(artifacts, inputs, Path(scratch))
+        wtns = write_witness(artifacts, inputs, Path(scratch))
         from zkproof.prover import read_wtns
 
         witness = read_wtns(wtns)
@@ -412,7 +412,7 @@ def verify(proof: BatchProof, artifacts: Artifacts | None = None) -> bool:
     artifacts = artifacts or load(proof.model, proof.size)
     if proof.binding != binding_of(proof.digits, parse_address(proof.submitter)):
         return False
-    _, verifier = _keys(artifacts.folder)
+    _, verifier = keys(artifacts.folder)
     return verifier.verify(proof.to_bytes(), proof.public_signals)
 
 

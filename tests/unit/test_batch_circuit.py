@@ -93,7 +93,7 @@ def test_pixel_out_of_range_in_one_image_has_no_witness(artifacts, images, twin,
     inputs = batch.circuit_input(images, [1, 2], int(ALICE, 16), digits, twin.pixel_bits)
     inputs["pixels"][slot][400] = 1 << twin.pixel_bits
     with pytest.raises(batch.BatchError, match="refused"):
-        batch._witness(artifacts, inputs, tmp_path)
+        batch.write_witness(artifacts, inputs, tmp_path)
 
 
 def test_the_batch_witness_is_native_and_the_wasms_byte_for_byte(artifacts, images, twin, tmp_path):
@@ -102,6 +102,6 @@ def test_the_batch_witness_is_native_and_the_wasms_byte_for_byte(artifacts, imag
     assert batch.witness_source(artifacts) == "native"
     digits = [int(d) for d in quantize.predict(twin, np.asarray(images))]
     inputs = batch.circuit_input(images, [1, 2], int(ALICE, 16), digits, twin.pixel_bits)
-    native = batch._witness(artifacts, inputs, tmp_path)
+    native = batch.write_witness(artifacts, inputs, tmp_path)
     wasm = prover.compute_witness(inputs, tmp_path / "wasm.wtns", None, lambda: prover.witness_worker(artifacts.wasm))
     assert native.read_bytes() == wasm.read_bytes()
