@@ -26,6 +26,7 @@ from zkproof.paths import (
     STATEMENT_LIBRARY,
     artifact_dir,
     circuit_path,
+    compile_dir,
     manifest_path,
     verification_key_path,
     verifier_contract,
@@ -111,7 +112,7 @@ def compile_circuit_cached(source: Path, out: Path, *, simplification: str, log:
 def compile_model(model: str, log: Log = print) -> Compiled:
     """A model's committed circuit compiled into build/<model>/, reused while nothing it reads has changed."""
     simplification = circuit.simplification(quantize.load(model))
-    return compile_circuit_cached(circuit_path(model), BUILD / model, simplification=simplification, log=log)
+    return compile_circuit_cached(circuit_path(model), compile_dir(model), simplification=simplification, log=log)
 
 
 def _previous_manifest(model: str) -> dict | None:
@@ -178,7 +179,8 @@ def build(model: str, ptau: Path | None = None, force: bool = False, log: Log = 
     source = circuit.write_circuit(network)
     STATEMENT_LIBRARY.write_text(statement.solidity_library())
     log(f"wrote {source.relative_to(ROOT)} and {STATEMENT_LIBRARY.relative_to(ROOT)}")
-    compiled = compile_circuit_cached(source, BUILD / model, simplification=circuit.simplification(network), log=log)
+    compiled = compile_circuit_cached(source, compile_dir(model), simplification=circuit.simplification(network),
+                                      log=log)
     r1cs_sha256 = file_sha256(compiled.r1cs)
     out = artifact_dir(model)
     out.mkdir(parents=True, exist_ok=True)
@@ -263,7 +265,8 @@ def check(model: str, ptau: Path | None = None, log: Log = print) -> None:
         raise BuildError(f"{source.relative_to(ROOT)} is not the circuit of the committed weights: rebuild")
     if statement.solidity_library() != STATEMENT_LIBRARY.read_text():
         raise BuildError(f"{STATEMENT_LIBRARY.relative_to(ROOT)} is not zkproof/statement.py's: rebuild")
-    compiled = compile_circuit(source, BUILD / model, simplification=circuit.simplification(network), log=log)
+    compiled = compile_circuit(source, compile_dir(model), simplification=circuit.simplification(network),
+                               log=log)
     for name, path in (("r1cs", compiled.r1cs), ("wasm", wasm_path(model)), ("zkey", zkey_path(model))):
         if file_sha256(path) != recorded[f"{name}_sha256"]:
             raise BuildError(f"the committed {name} does not match the circuit source: rebuild")

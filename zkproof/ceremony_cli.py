@@ -11,7 +11,7 @@ import click
 from zkproof import ceremony as tau
 from zkproof import phase2
 from zkproof.ceremony import CeremonyError, Log
-from zkproof.paths import BUILD, DEFAULT_MODEL, artifact_dir, circuit_path
+from zkproof.paths import BUILD, DEFAULT_MODEL, artifact_dir, circuit_path, compile_dir
 
 model_option = click.option("--model", default=DEFAULT_MODEL, show_default=True,
                             help="Model (or circuit) name: circuits/<model>.circom, artifacts/<model>/.")
@@ -37,7 +37,7 @@ def _r1cs(model: str, given: Path | None, log: Log = click.echo) -> Path:
     log(f"compiling {source.name} for its r1cs (about 12 s for mnist_cnn)")
     try:
         simplification = circuit.simplification(quantize.load(model))
-        return compile_circuit(source, BUILD / model, simplification=simplification, log=log).r1cs
+        return compile_circuit(source, compile_dir(model), simplification=simplification, log=log).r1cs
     except BuildError as error:
         raise click.ClickException(str(error)) from error
 

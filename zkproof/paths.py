@@ -34,6 +34,16 @@ def circuit_path(model: str) -> Path:
     return CIRCUITS / f"{model}.circom"
 
 
+def compile_dir(model: str) -> Path:
+    """Where a model's circuit is compiled: r1cs, sym, wasm and the C++ witness generator (not committed)."""
+    return BUILD / model
+
+
+def compiled_r1cs(model: str) -> Path:
+    """The r1cs of a model's compiled circuit (circom2 names its outputs after the source, `<model>.circom`)."""
+    return compile_dir(model) / f"{model}.r1cs"
+
+
 def artifact_dir(model: str) -> Path:
     """The committed proving artifacts of a model (wasm, zkey, verification key, manifest)."""
     return ARTIFACTS / model

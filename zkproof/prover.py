@@ -24,7 +24,7 @@ import numpy as np
 
 from zkproof import native_witness, quantize
 from zkproof.digest import file_sha256
-from zkproof.paths import BUILD, DEFAULT_MODEL, ROOT, manifest_path, verification_key_path, wasm_path, zkey_path
+from zkproof.paths import DEFAULT_MODEL, ROOT, compiled_r1cs, manifest_path, verification_key_path, wasm_path, zkey_path
 from zkproof.proof import Proof, ProofFormatError
 from zkproof.statement import SCALAR_FIELD, StatementError, binding_of, parse_address, proven_pixels
 
@@ -107,7 +107,7 @@ def verifier(model: str) -> groth16py.Verifier:
 def native_generator(model: str) -> Path | None:
     """The model's native witness generator, if it is built (`python -m zkproof compile`) from a compile whose
     r1cs is the one the committed key was made for."""
-    r1cs = BUILD / model / f"{model}.r1cs"
+    r1cs = compiled_r1cs(model)
     manifest = manifest_path(model)
     if not (r1cs.is_file() and manifest.is_file()) or \
             file_sha256(r1cs) != json.loads(manifest.read_text()).get("r1cs_sha256"):

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from zkproof import native_witness, prover, quantize
-from zkproof.paths import BUILD, DEFAULT_MODEL
+from zkproof.paths import DEFAULT_MODEL, compiled_r1cs
 from zkproof.statement import parse_address
 
 SUBMITTER = parse_address("0x00000000000000000000000000000000000000aa")
-GENERATOR = BUILD / DEFAULT_MODEL / f"{DEFAULT_MODEL}_cpp"
+GENERATOR = native_witness.cpp_folder(compiled_r1cs(DEFAULT_MODEL))
 
 
 @pytest.fixture(scope="module")
