@@ -45,8 +45,9 @@ $(VENV)/bin/anvil: | node_modules/.installed $(VENV)/.installed
 demo: setup
 	tools/demo.sh
 
-## test: lint, the default circuit and the tests' small circuits compiled (set-up: about 55 s, then reused from build/
-## while their inputs are unchanged), then two streams: the unit tier and the scripts' input checks; the chain tier (anvil, a fork) and the scripts on failing chains
+## test: lint, the default circuit (and its native witness generator) and the tests' small circuits compiled
+## (set-up: about 85 s, then reused from build/ while their inputs are unchanged), then two streams: the unit tier
+## and the scripts' input checks; the chain tier (anvil, a fork) and the scripts on failing chains
 test: setup
 	ruff check zkproof scripts tests tools
 	$(PY) -m zkproof compile
