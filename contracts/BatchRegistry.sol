@@ -4,7 +4,8 @@ pragma solidity ^0.8.24;
 import {Statement} from "./Statement.sol";
 import {TwoStepOwnable} from "./access/TwoStepOwnable.sol";
 import {IBatchRegistry} from "./interfaces/IBatchRegistry.sol";
-import {IDigitRegistry, IGroth16Verifier} from "./interfaces/IDigitRegistry.sol";
+import {VerifierCall} from "./VerifierCall.sol";
+import {IDigitRegistry} from "./interfaces/IDigitRegistry.sol";
 
 /// @title BatchRegistry
 /// @notice Records batch proofs: one Groth16 proof that N private images, committed to by the leaves of a Poseidon
@@ -72,7 +73,7 @@ contract BatchRegistry is IBatchRegistry, TwoStepOwnable {
         if (batches[batchCommitment] != 0) revert BatchAlreadyRecorded(modelId, batchCommitment);
 
         uint256 binding = (packed << Statement.ADDRESS_BITS) | uint256(uint160(msg.sender));
-        if (!_verify(verifier, proof, batchCommitment, binding)) revert IDigitRegistry.InvalidProof();
+        if (!VerifierCall.accepts(verifier, proof, batchCommitment, binding)) revert IDigitRegistry.InvalidProof();
 
         uint256 nibbles = packed | (type(uint64).max << (DIGIT_BITS * size) & type(uint64).max);
         batches[batchCommitment] = nibbles | (uint256(uint160(msg.sender)) << 64) | (block.timestamp << 224);
@@ -127,30 +128,6 @@ contract BatchRegistry is IBatchRegistry, TwoStepOwnable {
         assembly ("memory-safe") {
             // answer: [offset of the tuple][verifier][active][onnxSha256][offset of name]...
             active := eq(mload(add(answer, 0x60)), 1)
-        }
-    }
-
-    /// @dev Calls `verifier.verifyProof(a, b, c, [batchCommitment, binding])` with the proof copied from call data,
-    ///      as DigitRegistry does; anything but a 32-byte `true` is a rejection.
-    /// @param verifier The batch verifier.
-    /// @param proof The proof `[a0, a1, b00, b01, b10, b11, c0, c1]`.
-    /// @param batchCommitment The first public signal.
-    /// @param binding The second public signal.
-    /// @return valid True if the verifier accepted the proof.
-    function _verify(address verifier, uint256[8] calldata proof, uint256 batchCommitment, uint256 binding)
-        private
-        view
-        returns (bool valid)
-    {
-        bytes4 selector = IGroth16Verifier.verifyProof.selector;
-        assembly ("memory-safe") {
-            let input := mload(0x40)
-            mstore(input, selector)
-            calldatacopy(add(input, 0x04), proof, 0x100)
-            mstore(add(input, 0x104), batchCommitment)
-            mstore(add(input, 0x124), binding)
-            let success := staticcall(gas(), verifier, input, 0x144, 0x00, 0x20)
-            valid := and(success, and(gt(returndatasize(), 0x1f), eq(mload(0x00), 1)))
         }
     }
 }

@@ -3,7 +3,8 @@ pragma solidity ^0.8.24;
 
 import {Statement} from "./Statement.sol";
 import {TwoStepOwnable} from "./access/TwoStepOwnable.sol";
-import {IDigitRegistry, IGroth16Verifier} from "./interfaces/IDigitRegistry.sol";
+import {VerifierCall} from "./VerifierCall.sol";
+import {IDigitRegistry} from "./interfaces/IDigitRegistry.sol";
 
 /// @title DigitRegistry
 /// @notice Records zero-knowledge proofs that a private 28×28 image, known only by its commitment, is
@@ -74,7 +75,7 @@ contract DigitRegistry is IDigitRegistry, TwoStepOwnable {
         if (_records[commitment] != 0) revert AlreadyRecorded(commitment);
 
         uint256 binding = (uint256(digit) << Statement.ADDRESS_BITS) | uint256(uint160(msg.sender));
-        if (!_verify(verifier, proof, commitment, binding)) revert InvalidProof();
+        if (!VerifierCall.accepts(verifier, proof, commitment, binding)) revert InvalidProof();
 
         _records[commitment] = _pack(digit, msg.sender, modelId, uint48(block.timestamp));
         emit ClassificationRecorded(commitment, msg.sender, modelId, digit);
@@ -94,33 +95,6 @@ contract DigitRegistry is IDigitRegistry, TwoStepOwnable {
     /// @inheritdoc IDigitRegistry
     function modelOf(uint32 modelId) external view returns (Model memory) {
         return _models[modelId];
-    }
-
-    /// @dev Calls `verifier.verifyProof(a, b, c, [commitment, binding])`. `proof` is laid out exactly as the
-    ///      verifier's first three arguments, so the call data is the selector, the 256 proof bytes copied from
-    ///      call data, and the two public signals, with no ABI re-encoding. Anything but a 32-byte `true`
-    ///      (a revert, no code, a short answer) counts as a rejection.
-    /// @param verifier The model's verifier.
-    /// @param proof The proof `[a0, a1, b00, b01, b10, b11, c0, c1]`.
-    /// @param commitment The first public signal.
-    /// @param binding The second public signal.
-    /// @return valid True if the verifier accepted the proof.
-    function _verify(address verifier, uint256[8] calldata proof, uint256 commitment, uint256 binding)
-        private
-        view
-        returns (bool valid)
-    {
-        bytes4 selector = IGroth16Verifier.verifyProof.selector;
-        assembly ("memory-safe") {
-            // Scratch memory past the free memory pointer; the pointer is not moved since nothing else follows.
-            let input := mload(0x40)
-            mstore(input, selector)
-            calldatacopy(add(input, 0x04), proof, 0x100)
-            mstore(add(input, 0x104), commitment)
-            mstore(add(input, 0x124), binding)
-            let success := staticcall(gas(), verifier, input, 0x144, 0x00, 0x20)
-            valid := and(success, and(gt(returndatasize(), 0x1f), eq(mload(0x00), 1)))
-        }
     }
 
     /// @dev Packs a record into one word, in the layout of `Record` in storage.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -18,6 +19,12 @@ model_option = click.option("--model", default=DEFAULT_MODEL, show_default=True,
 r1cs_option = click.option("--r1cs", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
                            help="The circuit's .r1cs (default: circuits/<model>.circom compiled afresh).")
 folder_argument = click.argument("folder", required=False, type=click.Path(path_type=Path))
+
+
+def ptau_option(description: str) -> Callable:
+    """The --ptau option, described with what its default is for the command."""
+    return click.option("--ptau", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+                        help=description)
 
 
 def ceremony_folder(model: str) -> Path:
@@ -58,8 +65,7 @@ def ceremony() -> None:
 @folder_argument
 @model_option
 @r1cs_option
-@click.option("--ptau", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="A public prepared powers-of-tau file (checked once). Default: the local development one.")
+@ptau_option("A public prepared powers-of-tau file (checked once). Default: the local development one.")
 def init(folder: Path | None, model: str, r1cs: Path | None, ptau: Path | None) -> None:
     """Start a ceremony in FOLDER (default build/ceremony/<model>/): its first key, 0000.zkey."""
     circuit = _r1cs(model, r1cs)
@@ -91,8 +97,7 @@ def contribute(folder: Path | None, model: str, name: str, entropy: str) -> None
 @folder_argument
 @model_option
 @r1cs_option
-@click.option("--ptau", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="The ceremony's powers of tau (default: artifacts/ptau/ or build/ptau/, by its recorded name).")
+@ptau_option("The ceremony's powers of tau (default: artifacts/ptau/ or build/ptau/, by its recorded name).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def verify(folder: Path | None, model: str, r1cs: Path | None, ptau: Path | None, as_json: bool) -> None:
     """Verify the ceremony in FOLDER, default the committed key of the model (artifacts/<model>/): the chain from
@@ -131,8 +136,7 @@ def verify(folder: Path | None, model: str, r1cs: Path | None, ptau: Path | None
 @folder_argument
 @model_option
 @r1cs_option
-@click.option("--ptau", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="The ceremony's powers of tau (default: artifacts/ptau/ or build/ptau/, by its recorded name).")
+@ptau_option("The ceremony's powers of tau (default: artifacts/ptau/ or build/ptau/, by its recorded name).")
 @click.option("--beacon", required=True,
               help="The public random beacon, hex: e.g. the hash of a block chosen before it was mined.")
 def finalize(folder: Path | None, model: str, r1cs: Path | None, ptau: Path | None, beacon: str) -> None:
