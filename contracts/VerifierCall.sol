@@ -23,7 +23,7 @@ library VerifierCall {
     {
         bytes4 selector = IGroth16Verifier.verifyProof.selector;
         assembly ("memory-safe") {
-            // Scratch memory past the free memory pointer; the pointer is not moved since nothing else follows.
+            // Scratch memory past the free memory pointer, not moved: the input is dead once the call returns.
             let input := mload(0x40)
             mstore(input, selector)
             calldatacopy(add(input, 0x04), proof, 0x100)
