@@ -23,9 +23,9 @@ import click
 import groth16py
 import numpy as np
 
-from zkproof import batch, data, prover, quantize
+from zkproof import batch, bench, data, prover, quantize
 from zkproof.paths import DEFAULT_MODEL
-from zkproof.statement import SCALAR_FIELD, parse_address
+from zkproof.statement import SCALAR_FIELD
 
 VARIANTS: dict[str, Callable[[int], int]] = {
     "honest witness": lambda value: value,
@@ -62,11 +62,7 @@ def _batch_case(model: str, size: int, scratch: Path) -> tuple[str, groth16py.Pr
 
 def _single_case(model: str, scratch: Path) -> tuple[str, groth16py.ProvingKey, bytes]:
     """Held-out digit 0 with a random salt: the model's single-digit circuit, its committed key and a witness."""
-    pixels = data.load_split().held_out.images[0]
-    twin = quantize.load(model)
-    digit = int(quantize.predict(twin, pixels[None])[0])
-    submitter = parse_address("0x00000000000000000000000000000000000000aa")
-    inputs = prover.circuit_input(pixels, secrets.randbelow(SCALAR_FIELD), submitter, digit, twin.pixel_bits)
+    inputs, _ = bench.held_out_inputs(model, secrets.randbelow(SCALAR_FIELD))
     witness = prover.write_witness(inputs, scratch / "witness.wtns", model).read_bytes()
     return f"{model}, one digit", prover.proving_key(model), witness
 

@@ -33,12 +33,17 @@ def _median_seconds(run: Callable[[], object], runs: int) -> float:
     return statistics.median(times)
 
 
-def bench(model: str = DEFAULT_MODEL, runs: int = 7) -> dict:
-    """Figures for one held-out digit; each time is the median of `runs` warm runs."""
+def held_out_inputs(model: str, salt: int) -> tuple[dict[str, object], int]:
+    """The circuit inputs of held-out digit 0 for BENCH_SUBMITTER with `salt`, and the digit the twin reads."""
     pixels = load_split().held_out.images[0]
     twin = quantize.load(model)
     digit = int(quantize.predict(twin, pixels[None])[0])
-    inputs = prover.circuit_input(pixels, 12345, parse_address(BENCH_SUBMITTER), digit, twin.pixel_bits)
+    return prover.circuit_input(pixels, salt, parse_address(BENCH_SUBMITTER), digit, twin.pixel_bits), digit
+
+
+def bench(model: str = DEFAULT_MODEL, runs: int = 7) -> dict:
+    """Figures for one held-out digit; each time is the median of `runs` warm runs."""
+    inputs, digit = held_out_inputs(model, 12345)
     key = prover.proving_key(model)
     with tempfile.TemporaryDirectory() as scratch:
         wtns = Path(scratch) / "witness.wtns"
