@@ -78,9 +78,7 @@ def _submit_batch(account, model: str, size: int, images: Path | None, samples: 
                                            "development chains")
             registry.deploy_batch(account, artifacts, log=log)
         click.secho(batch.DEVELOPMENT_WARNING, fg="yellow", err=True)
-        key_mb = artifacts.proving_key.stat().st_size / 1e6
-        log(f"proving {size} digits: loading the {key_mb:.0f} MB key first (groth16py checks every point: "
-            f"about 20 s for the 191 MB of 16 digits here) ...")
+        log(f"proving {size} digits ...")
         started = time.perf_counter()
         try:
             proof = batch.prove_batch(pixels, str(account.address), artifacts=artifacts)

@@ -50,7 +50,7 @@ def _altered(wtns: bytes, change: Callable[[int], int]) -> bytes:
 def _batch_case(model: str, size: int, scratch: Path) -> tuple[str, groth16py.ProvingKey, bytes]:
     """A batch of `size` held-out digits: its circuit's name and size, its key and an honest witness."""
     artifacts = batch.load(model, size)
-    key, _ = batch.keys(artifacts.folder)
+    key, _ = batch.keys(artifacts.proving_key)
     held_out = data.load_split().held_out
     images = [held_out.images[i * 97] for i in range(size)]
     twin = quantize.load(model)

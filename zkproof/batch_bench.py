@@ -38,7 +38,7 @@ def one(model: str, n: int, submitter: str) -> dict:
     held_out = data.load_split().held_out
     images = [held_out.images[i] for i in range(n)]
     started = time.perf_counter()
-    batch.keys(artifacts.folder)
+    batch.keys(artifacts.proving_key)
     load_seconds = time.perf_counter() - started
     batch.prove_batch(images, submitter, artifacts=artifacts)  # warm
     seconds = []
