@@ -147,10 +147,14 @@ template {name}() {{
     component image[{n}];
     component tree = MerkleRoot({depth(n)});
     component bind = BatchBinding({n}, {ADDRESS_BITS}, {DIGIT_BITS});
+    // parallel: the native witness generator computes the images on threads of their own, once every image's
+    // inputs are set (the first loop) and before any output is read (the second).
     for (var i = 0; i < {n}; i++) {{
-        image[i] = {digit}();
+        image[i] = parallel {digit}();
         image[i].pixels <== pixels[i];
         image[i].salt <== salt[i];
+    }}
+    for (var i = 0; i < {n}; i++) {{
         tree.leaves[i] <== image[i].commitment;
         bind.digits[i] <== image[i].digit;
     }}
@@ -246,27 +250,39 @@ def build(model: str = DEFAULT_MODEL, n: int = 2, log: Log = print, force: bool 
         return artifacts
     source.write_text(text)
     compiled = compile_circuit(source, folder, simplification=circuit.simplification(network), log=log)
-    log(f"{DEVELOPMENT_WARNING}")
-    log(f"setting up {artifacts.name} ({compiled.constraints} constraints, domain 2^"
-        f"{max(1, compiled.constraints + 2).bit_length()}); this can take minutes and GBs for large N ...")
-    started = time.perf_counter()
-    pk, vk = groth16py.setup(str(compiled.r1cs))
-    log(f"setup done in {time.perf_counter() - started:.1f} s; writing it as a zkey "
-        f"(about 30 s at 2^14, 4 minutes at 2^17) ...")
-    dev_zkey.write(pk, compiled.r1cs, artifacts.proving_key, log)
-    seconds = time.perf_counter() - started
-    peak = peak_rss_mb()
-    log(f"key ready in {seconds:.1f} s (peak memory of this process so far {peak:.0f} MB)")
-    artifacts.verifier_source.write_text(solidity_verifier(vk.to_json(), verifier_name(model, n)))
+    r1cs_sha256 = file_sha256(compiled.r1cs)
+    if (not force and previous.get("r1cs_sha256") == r1cs_sha256 and artifacts.proving_key.is_file()
+            and artifacts.verifier_source.is_file()):
+        log(f"{artifacts.name}: the r1cs is unchanged, so its development key still holds")
+        seconds, peak = previous.get("setup_seconds"), previous.get("setup_peak_mb")
+    else:
+        seconds, peak = _make_key(artifacts, compiled.constraints, log)
     manifest = {"model": model, "size": n, "constraints": compiled.constraints,
                 "setup": "groth16py.setup (development only), written as a zkey",
-                "setup_seconds": round(seconds, 2), "setup_peak_mb": round(peak),
-                "circuit_sha256": file_sha256(source), "r1cs_sha256": file_sha256(compiled.r1cs)}
+                "setup_seconds": seconds, "setup_peak_mb": peak,
+                "circuit_sha256": file_sha256(source), "r1cs_sha256": r1cs_sha256}
     manifest_file.write_text(json.dumps(manifest, indent=1) + "\n")
     native_witness.build_or_explain(compiled.r1cs, log)
     keys.cache_clear()
     _witness_generator.cache_clear()
-    return Artifacts(model, n, folder, compiled.constraints, round(seconds, 2), round(peak))
+    return Artifacts(model, n, folder, compiled.constraints, seconds, peak)
+
+
+def _make_key(artifacts: Artifacts, constraints: int, log: Log) -> tuple[float, int]:
+    """Set up the compiled batch circuit, write its zkey and Solidity verifier; (seconds, peak MB) it took."""
+    log(f"{DEVELOPMENT_WARNING}")
+    log(f"setting up {artifacts.name} ({constraints} constraints, domain 2^{max(1, constraints + 2).bit_length()}); "
+        "this can take minutes and GBs for large N ...")
+    started = time.perf_counter()
+    pk, vk = groth16py.setup(str(artifacts.r1cs))
+    log(f"setup done in {time.perf_counter() - started:.1f} s; writing it as a zkey "
+        f"(about 30 s at 2^14, 4 minutes at 2^17) ...")
+    dev_zkey.write(pk, artifacts.r1cs, artifacts.proving_key, log)
+    seconds, peak = round(time.perf_counter() - started, 2), round(peak_rss_mb())
+    log(f"key ready in {seconds:.1f} s (peak memory of this process so far {peak} MB)")
+    contract = verifier_name(artifacts.model, artifacts.size)
+    artifacts.verifier_source.write_text(solidity_verifier(vk.to_json(), contract))
+    return seconds, peak
 
 
 @cache

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from zkproof import batch, circuit, quantize
+from zkproof.digest import file_sha256
 from zkproof.statement import ADDRESS_BITS, StatementError
 
 pytestmark = pytest.mark.slow  # compiles and sets up a whole batch circuit: `make test-slow`
@@ -105,3 +106,14 @@ def test_the_batch_witness_is_native_and_the_wasms_byte_for_byte(artifacts, imag
     native = batch.write_witness(artifacts, inputs, tmp_path)
     wasm = prover.compute_witness(inputs, tmp_path / "wasm.wtns", None, lambda: prover.witness_worker(artifacts.wasm))
     assert native.read_bytes() == wasm.read_bytes()
+
+
+def test_a_source_that_compiles_to_the_same_r1cs_keeps_its_key(artifacts):
+    key = file_sha256(artifacts.proving_key)
+    source = artifacts.folder / f"{artifacts.name}.circom"
+    source.write_text(source.read_text() + "// an edit that changes no constraint\n")
+    lines = []
+    rebuilt = batch.build(n=SIZE, log=lines.append)
+    assert file_sha256(rebuilt.proving_key) == key
+    assert any("r1cs is unchanged" in line for line in lines)
+    assert not any("setting up" in line for line in lines)
