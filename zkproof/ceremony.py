@@ -126,12 +126,17 @@ def truncated(path: Path) -> bool:
     return end > size
 
 
+def r1cs_counts(header: bytes) -> tuple[int, int, int]:
+    """(wires, public signals, constraints) from the header section of an `.r1cs`."""
+    n8 = struct.unpack_from("<I", header)[0]
+    wires, outputs, public_inputs, _, _, constraints = struct.unpack_from("<IIIIQI", header, 4 + n8)
+    return wires, outputs + public_inputs, constraints
+
+
 def r1cs_size(r1cs: Path) -> tuple[int, int]:
     """(constraints, public signals) of a circuit, read from its `.r1cs` header."""
-    header = _header(r1cs, b"r1cs")
-    n8 = struct.unpack_from("<I", header)[0]
-    _, outputs, public_inputs, _, _, constraints = struct.unpack_from("<IIIIQI", header, 4 + n8)
-    return constraints, outputs + public_inputs
+    _, public, constraints = r1cs_counts(_header(r1cs, b"r1cs"))
+    return constraints, public
 
 
 def ptau_power(ptau: Path) -> int:

@@ -20,12 +20,10 @@ from pathlib import Path
 
 import groth16py
 
-from zkproof.ceremony import Log
+from zkproof.ceremony import Log, r1cs_counts
 from zkproof.paths import ROOT
-from zkproof.statement import SCALAR_FIELD
+from zkproof.statement import BASE_FIELD, SCALAR_FIELD
 
-BASE_FIELD = 0x30644E72E131A029B85045B68181585D97816A916871CA8D3C208C16D87CFD47
-"""BN254's base field, of the curve points' coordinates."""
 MONTGOMERY = 1 << 256
 G1_BYTES, G2_BYTES = 64, 128
 H_QUERY_TOOL = ROOT / "tools" / "h-query-lagrange.js"
@@ -82,10 +80,7 @@ def _r1cs(r1cs: Path) -> tuple[int, int, int, bytes]:
         kind, size = struct.unpack_from("<IQ", data, at)
         sections[kind] = data[at + 12:at + 12 + size]
         at += 12 + size
-    header = sections[1]
-    n8 = struct.unpack_from("<I", header)[0]
-    wires, outputs, public_inputs, _, _, constraints = struct.unpack_from("<IIIIQI", header, 4 + n8)
-    return wires, outputs + public_inputs, constraints, sections[2]
+    return (*r1cs_counts(sections[1]), sections[2])
 
 
 def _coefficients(constraints_section: bytes, constraints: int, public: int) -> bytes:
