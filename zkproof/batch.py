@@ -35,7 +35,7 @@ from pathlib import Path
 import groth16py
 import numpy as np
 
-from zkproof import circuit, dev_zkey, native_witness, quantize
+from zkproof import ceremony, circuit, dev_zkey, native_witness, quantize
 from zkproof.digest import file_sha256
 from zkproof.paths import BUILD, DEFAULT_MODEL, ROOT, template_name
 from zkproof.proof import Proof
@@ -256,7 +256,7 @@ def build(model: str = DEFAULT_MODEL, n: int = 2, log: Log = print, force: bool 
         log(f"{artifacts.name}: the r1cs is unchanged, so its development key still holds")
         seconds, peak = previous.get("setup_seconds"), previous.get("setup_peak_mb")
     else:
-        seconds, peak = _make_key(artifacts, compiled.constraints, log)
+        seconds, peak = _make_key(artifacts, log)
     manifest = {"model": model, "size": n, "constraints": compiled.constraints,
                 "setup": "groth16py.setup (development only), written as a zkey",
                 "setup_seconds": seconds, "setup_peak_mb": peak,
@@ -268,11 +268,13 @@ def build(model: str = DEFAULT_MODEL, n: int = 2, log: Log = print, force: bool 
     return Artifacts(model, n, folder, compiled.constraints, seconds, peak)
 
 
-def _make_key(artifacts: Artifacts, constraints: int, log: Log) -> tuple[float, int]:
+def _make_key(artifacts: Artifacts, log: Log) -> tuple[float, int]:
     """Set up the compiled batch circuit, write its zkey and Solidity verifier; (seconds, peak MB) it took."""
+    constraints, public = ceremony.r1cs_size(artifacts.r1cs)
+    power = ceremony.domain_power(constraints, public)
     log(f"{DEVELOPMENT_WARNING}")
-    log(f"setting up {artifacts.name} ({constraints} constraints, domain 2^{max(1, constraints + 2).bit_length()}); "
-        "this can take minutes and GBs for large N ...")
+    log(f"setting up {artifacts.name} ({constraints} constraints, domain 2^{power}); this can take minutes and GBs "
+        "for large N ...")
     started = time.perf_counter()
     pk, vk = groth16py.setup(str(artifacts.r1cs))
     log(f"setup done in {time.perf_counter() - started:.1f} s; writing it as a zkey "

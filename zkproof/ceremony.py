@@ -146,10 +146,15 @@ def ptau_power(ptau: Path) -> int:
     return struct.unpack_from("<I", header, 4 + n8)[0]
 
 
+def domain_power(constraints: int, public_signals: int) -> int:
+    """A circuit's Groth16 domain, snarkjs's and groth16py's: the smallest 2^power ≥ constraints + public signals
+    + 1."""
+    return (constraints + public_signals).bit_length()
+
+
 def power_for(constraints: int, public_signals: int) -> int:
-    """Smallest power of two domain snarkjs accepts: 2^power ≥ constraints + public signals + 1."""
-    needed = constraints + public_signals + 1
-    return max(MIN_POWER, (needed - 1).bit_length())
+    """The smallest powers of tau snarkjs accepts for a circuit: its domain's, and at least MIN_POWER."""
+    return max(MIN_POWER, domain_power(constraints, public_signals))
 
 
 def _entropy() -> str:

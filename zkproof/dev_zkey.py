@@ -20,7 +20,7 @@ from pathlib import Path
 
 import groth16py
 
-from zkproof.ceremony import Log, r1cs_counts
+from zkproof.ceremony import Log, domain_power, r1cs_counts
 from zkproof.paths import ROOT
 from zkproof.statement import BASE_FIELD, SCALAR_FIELD
 
@@ -126,7 +126,7 @@ def _lagrange_h_query(monomials: bytes, scratch: Path, log: Log) -> bytes:
 def write(key: groth16py.ProvingKey, r1cs: Path, zkey: Path, log: Log = print) -> None:
     """Write `key`, a groth16py setup of the circuit compiled into `r1cs`, as the snarkjs zkey `zkey`."""
     wires, public, constraints, constraints_section = _r1cs(r1cs)
-    domain = 1 << (constraints + public).bit_length()  # the smallest power of two > constraints + public
+    domain = 1 << domain_power(constraints, public)
     with tempfile.TemporaryDirectory() as folder:
         scratch = Path(folder)
         key.save(str(scratch / "key.g16pk"))
