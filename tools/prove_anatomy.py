@@ -37,9 +37,7 @@ VARIANTS: dict[str, Callable[[int], int]] = {
 
 def _altered(wtns: bytes, change: Callable[[int], int]) -> bytes:
     """A snarkjs `.wtns` (version 2) with every wire but the constant one replaced by `change(value)`."""
-    n8 = int.from_bytes(wtns[24:28], "little")
-    count = int.from_bytes(wtns[28 + n8:32 + n8], "little")
-    start = 32 + n8 + 12
+    n8, count, start = prover.wtns_layout(wtns)
     out = bytearray(wtns)
     for i in range(1, count):
         at = start + i * n8

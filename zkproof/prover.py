@@ -138,12 +138,16 @@ def write_witness(inputs: dict[str, object], path: Path, model: str = DEFAULT_MO
     return compute_witness(inputs, path, native_generator(model), lambda: worker(model))
 
 
+def wtns_layout(data: bytes | bytearray) -> tuple[int, int, int]:
+    """(bytes per field element, wires, offset of wire 0) of a snarkjs `.wtns` file's contents (version 2)."""
+    n8 = int.from_bytes(data[24:28], "little")
+    return n8, int.from_bytes(data[28 + n8:32 + n8], "little"), 32 + n8 + 12
+
+
 def read_wtns(path: Path) -> list[int]:
     """The field elements of a snarkjs `.wtns` file (version 2)."""
     data = path.read_bytes()
-    n8 = int.from_bytes(data[24:28], "little")
-    count = int.from_bytes(data[28 + n8:32 + n8], "little")
-    start = 32 + n8 + 12
+    n8, count, start = wtns_layout(data)
     return [int.from_bytes(data[start + i * n8:start + (i + 1) * n8], "little") for i in range(count)]
 
 

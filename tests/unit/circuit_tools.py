@@ -9,6 +9,7 @@ from pathlib import Path
 from zkproof import build
 from zkproof.ceremony import SNARKJS
 from zkproof.paths import BUILD, ROOT
+from zkproof.prover import wtns_layout
 
 _POSEIDON_BOTH = """pragma circom 2.2.3;
 include "circomlib/circuits/poseidon.circom";
@@ -64,8 +65,7 @@ def wire_ids(sym: Path, *names: str) -> dict[str, int]:
 def tampered(wtns: Path, changes: dict[int, int], prime: int, out: Path) -> Path:
     """A copy of a .wtns file with some wires set to other values (negative ones taken mod p)."""
     data = bytearray(wtns.read_bytes())
-    n8 = int.from_bytes(data[24:28], "little")
-    start = 32 + n8 + 12
+    n8, _, start = wtns_layout(data)
     for wire, value in changes.items():
         data[start + wire * n8:start + (wire + 1) * n8] = (value % prime).to_bytes(n8, "little")
     out.write_bytes(bytes(data))
