@@ -69,12 +69,13 @@ check-artifacts: setup
 	ape run build_circuit --check --model mnist_cnn_v2
 	ape run build_circuit --check --model mnist_cnn
 
-## bench: constraints, witness / prove / verify times, accuracy, of both models side by side
+## bench: constraints, witness / prove / verify times, accuracy, of both models side by side, and v2's speed-up
 bench: setup
 	$(PY) -m zkproof compile
 	$(PY) -m zkproof compile --model mnist_cnn
 	$(PY) -m zkproof bench
 	$(PY) -m zkproof bench --model mnist_cnn
+	$(PY) -m zkproof bench --against mnist_cnn
 	$(PY) -m zkproof evaluate
 
 ## web: the web demo on localhost (its own anvil, the registry deployed, the config generated); prints the URL

@@ -1,4 +1,5 @@
-"""`python -m zkproof bench`: constraints, witness, prove and verify times (medians of warm runs), zkey size.
+"""`python -m zkproof bench`: constraints, witness, prove and verify times (medians of warm runs), zkey size;
+`--against OTHER`: how many times faster one model proves than another, from interleaved pairs of runs.
 
 The witness is groth16py's: native when `python -m zkproof compile [--model NAME]` built the generator, else the
 wasm (`witness` says which); snarkjs always computes its own from the wasm.
@@ -39,6 +40,52 @@ def held_out_inputs(model: str, salt: int) -> tuple[dict[str, object], int]:
     twin = quantize.load(model)
     digit = int(quantize.predict(twin, pixels[None])[0])
     return prover.circuit_input(pixels, salt, parse_address(BENCH_SUBMITTER), digit, twin.pixel_bits), digit
+
+
+def _witness_and_prove(model: str, scratch: Path) -> Callable[[], tuple[float, float]]:
+    """A warm run of held-out digit 0 through the model's witness and groth16py proof: (witness s, prove s)."""
+    inputs, _ = held_out_inputs(model, 12345)
+    key = prover.proving_key(model)
+    wtns = scratch / f"{model}.wtns"
+
+    def run() -> tuple[float, float]:
+        start = time.perf_counter()
+        prover.write_witness(inputs, wtns, model)
+        witnessed = time.perf_counter()
+        groth16py.prove_wtns(key, str(wtns))
+        return witnessed - start, time.perf_counter() - witnessed
+
+    run()  # warm-up
+    return run
+
+
+def compare(model: str, against: str, pairs: int = 31) -> dict:
+    """How many times faster `model` witnesses and proves one digit than `against`: `pairs` pairs of warm runs,
+    the two models taking turns to go first, so that the machine's drift (up to a third here over a day) hits
+    both sides of every ratio alike. Each model's run is its second in a row, with its key warm in the caches.
+    Reports each model's medians and the quartiles of the per-pair ratios (the middle one is their median)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        runs = {name: _witness_and_prove(name, Path(scratch)) for name in (model, against)}
+        times: dict[str, list[tuple[float, float]]] = {model: [], against: []}
+        for pair in range(pairs):
+            for name in (model, against) if pair % 2 == 0 else (against, model):
+                runs[name]()
+                times[name].append(runs[name]())
+
+    def speedup_quartiles(seconds: Callable[[tuple[float, float]], float]) -> list[float]:
+        ratios = [seconds(slow) / seconds(fast) for fast, slow in zip(times[model], times[against], strict=True)]
+        return [round(quartile, 3) for quartile in statistics.quantiles(ratios, n=4)]
+
+    return {
+        "model": model,
+        "against": against,
+        "pairs": pairs,
+        **{f"{name}_witness_s": round(statistics.median(run[0] for run in times[name]), 4) for name in times},
+        **{f"{name}_witness_and_prove_s": round(statistics.median(sum(run) for run in times[name]), 4)
+           for name in times},
+        "witness_and_prove_speedup_quartiles": speedup_quartiles(sum),
+        "prove_speedup_quartiles": speedup_quartiles(lambda run: run[1]),
+    }
 
 
 def bench(model: str = DEFAULT_MODEL, runs: int = 7) -> dict:

@@ -209,12 +209,20 @@ def compile_command(model: str) -> None:
 @main.command()
 @model_option
 @click.option("--runs", default=7, show_default=True, help="Warm runs per figure (the median is reported).")
+@click.option("--against", metavar="OTHER", help="Instead: how many times faster MODEL witnesses and proves than "
+              "OTHER, from interleaved pairs of warm runs (the median is the middle quartile).")
+@click.option("--pairs", default=31, show_default=True, help="Pairs of runs for --against.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def bench(model: str, runs: int, as_json: bool) -> None:
-    """Constraints, witness / prove / verify time (medians), zkey size."""
-    from zkproof.bench import bench as run
+def bench(model: str, runs: int, against: str | None, pairs: int, as_json: bool) -> None:
+    """Constraints, witness / prove / verify time (medians), zkey size; or, with --against, a speed-up."""
+    from zkproof import bench as benchmark
+    from zkproof.prover import ProverError
+    from zkproof.quantize import QuantizationError
 
-    result = run(model, max(runs, 5))
+    try:
+        result = benchmark.compare(model, against, max(pairs, 4)) if against else benchmark.bench(model, max(runs, 5))
+    except (ProverError, QuantizationError) as error:
+        raise click.ClickException(str(error)) from error
     if as_json:
         click.echo(json.dumps(result))
         return
