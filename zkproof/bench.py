@@ -80,6 +80,7 @@ def compare(model: str, against: str, pairs: int = 31) -> dict:
         "model": model,
         "against": against,
         "pairs": pairs,
+        **{f"{name}_witness": prover.witness_source(name) for name in times},
         **{f"{name}_witness_s": round(statistics.median(run[0] for run in times[name]), 4) for name in times},
         **{f"{name}_witness_and_prove_s": round(statistics.median(sum(run) for run in times[name]), 4)
            for name in times},
