@@ -88,5 +88,6 @@ def main(model: str, size: int, single: bool, runs: int) -> None:
     for variant, values in seconds.items():
         click.echo(f"  {variant:32} {statistics.median(values):.3f} s")
 
+
 if __name__ == "__main__":
     main()

@@ -94,18 +94,19 @@ def snarkjs(*args: str | Path, log: Log | None = None, stdin: str | None = None)
     return stdout
 
 
-def _header(path: Path, magic: bytes) -> bytes:
-    """Section 1 (the header) of an iden3 binary file (`.r1cs`, `.ptau`, `.zkey`)."""
+def section(path: Path, magic: bytes, wanted: int = 1) -> bytes:
+    """Section `wanted` (1: the header) of an iden3 binary file (`.r1cs`, `.ptau`, `.zkey`), read without the
+    sections before it."""
     with path.open("rb") as handle:
         if handle.read(4) != magic:
             raise CeremonyError(f"{path}: not a {magic.decode()} file")
         _, sections = struct.unpack("<II", handle.read(8))
         for _ in range(sections):
             kind, size = struct.unpack("<IQ", handle.read(12))
-            if kind == 1:
+            if kind == wanted:
                 return handle.read(size)
             handle.seek(size, 1)
-    raise CeremonyError(f"{path}: no header section")
+    raise CeremonyError(f"{path}: no section {wanted}")
 
 
 def truncated(path: Path) -> bool:
@@ -135,13 +136,13 @@ def r1cs_counts(header: bytes) -> tuple[int, int, int]:
 
 def r1cs_size(r1cs: Path) -> tuple[int, int]:
     """(constraints, public signals) of a circuit, read from its `.r1cs` header."""
-    _, public, constraints = r1cs_counts(_header(r1cs, b"r1cs"))
+    _, public, constraints = r1cs_counts(section(r1cs, b"r1cs"))
     return constraints, public
 
 
 def ptau_power(ptau: Path) -> int:
     """The power of a powers-of-tau file (it serves circuits of up to 2^power constraints)."""
-    header = _header(ptau, b"ptau")
+    header = section(ptau, b"ptau")
     n8 = struct.unpack_from("<I", header)[0]
     return struct.unpack_from("<I", header, 4 + n8)[0]
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import groth16py
 
-from zkproof.ceremony import Log, domain_power, r1cs_counts
+from zkproof.ceremony import CeremonyError, Log, domain_power, r1cs_counts, section
 from zkproof.paths import ROOT
 from zkproof.statement import BASE_FIELD, SCALAR_FIELD
 
@@ -72,15 +72,10 @@ class _Reader:
 
 def _r1cs(r1cs: Path) -> tuple[int, int, int, bytes]:
     """(wires, public signals, constraints, the constraints section) of a circom `.r1cs`."""
-    data = r1cs.read_bytes()
-    if data[:4] != b"r1cs":
-        raise DevZkeyError(f"{r1cs} is not an r1cs file")
-    sections, at = {}, 12
-    for _ in range(struct.unpack_from("<I", data, 8)[0]):
-        kind, size = struct.unpack_from("<IQ", data, at)
-        sections[kind] = data[at + 12:at + 12 + size]
-        at += 12 + size
-    return (*r1cs_counts(sections[1]), sections[2])
+    try:
+        return (*r1cs_counts(section(r1cs, b"r1cs", 1)), section(r1cs, b"r1cs", 2))
+    except CeremonyError as error:
+        raise DevZkeyError(f"{r1cs} is not an r1cs file: {error}") from error
 
 
 def _coefficients(constraints_section: bytes, constraints: int, public: int) -> bytes:

@@ -10,6 +10,7 @@ import pytest
 from circuit_tools import compile_test_circuit
 
 from zkproof import ceremony, dev_zkey
+from zkproof.prover import read_wtns
 
 INPUTS = {"inputs": ["1", "2", "3", "4", "5"]}
 
@@ -42,8 +43,6 @@ def setup(poseidon, tmp_path_factory):
 
 
 def public_output(wtns) -> int:
-    from zkproof.prover import read_wtns
-
     return read_wtns(wtns)[1]
 
 
