@@ -14,7 +14,7 @@ import shlex
 import struct
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from zkproof.digest import file_sha256
@@ -26,6 +26,9 @@ SNARKJS = NODE_MODULES / ".bin" / "snarkjs"
 MIN_POWER = 8
 BEACON = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 LOCAL_SOURCE = "local (development only)"
+DEVELOPMENT_CONTRIBUTORS = ("zkmnist development 1", "zkmnist development 2")
+"""Who contributes to the development build's phase 2 (`zkproof.build`): one machine, so no secret is kept."""
+PTAU_CHECK_SECONDS_AT_13 = 9.0  # `snarkjs powersoftau verify` of a 2^13 file took 8.8 s here; linear in the points
 HEARTBEAT_SECONDS = 10
 # blake2b-512 of Polygon Hermez's prepared powers of tau `powersOfTau28_hez_final_<power>.ptau`, powers 8 to 18, as
 # published in snarkjs's README (https://github.com/iden3/snarkjs#7-prepare-phase-2).
@@ -184,21 +187,58 @@ def local_ptau(power: int, log: Log = print) -> Path:
     return final
 
 
-def _published_source(path: Path, power: int) -> str:
-    """The published name of a Hermez ptau whose blake2b matches, else the file's own name (no published hash)."""
-    published = f"powersOfTau28_hez_final_{power:02d}.ptau"
-    expected = PUBLISHED_PTAU_BLAKE2B.get(power)
-    if expected is None:
-        return path.name
+def ptau_blake2b(path: Path) -> str:
+    """The blake2b-512 of a powers-of-tau file, recomputed from its bytes (what snarkjs's README publishes)."""
     digest = hashlib.blake2b()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    if digest.hexdigest() == expected:
-        return f"{published} (Polygon Hermez; blake2b matches the published hash)"
-    if path.name == published:
-        raise CeremonyError(f"{path}: its blake2b is not the published hash of {published}: a corrupt or other file")
+    return digest.hexdigest()
+
+
+def published_name(power: int) -> str:
+    """The name under which Polygon Hermez publishes its prepared powers of tau of 2^power."""
+    return f"powersOfTau28_hez_final_{power:02d}.ptau"
+
+
+def is_published(path: Path, published: Mapping[int, str] = PUBLISHED_PTAU_BLAKE2B) -> bool:
+    """Whether a ptau file's recomputed blake2b is the published hash of its power (its name and label count for
+    nothing)."""
+    expected = published.get(ptau_power(path))
+    return expected is not None and ptau_blake2b(path) == expected
+
+
+def _published_source(path: Path, power: int) -> str:
+    """The published name of a Hermez ptau whose blake2b matches, else the file's own name (no published hash)."""
+    if is_published(path):
+        return f"{published_name(power)} (Polygon Hermez; blake2b matches the published hash)"
+    if path.name == published_name(power) and power in PUBLISHED_PTAU_BLAKE2B:
+        raise CeremonyError(f"{path}: its blake2b is not the published hash of {path.name}: a corrupt or other file")
     return path.name
+
+
+def ptau_check_seconds(power: int) -> float:
+    """About how long `snarkjs powersoftau verify` takes on a ptau of 2^power here (linear in the points)."""
+    return PTAU_CHECK_SECONDS_AT_13 * 2 ** (power - 13)
+
+
+def ptau_checked(path: Path) -> bool:
+    """Whether `snarkjs powersoftau verify` has passed on this very file (by sha256) here before."""
+    record = PTAU_CACHE / "verified.json"
+    return record.is_file() and file_sha256(path) in json.loads(record.read_text())
+
+
+def check_ptau(path: Path, log: Log = print) -> None:
+    """`snarkjs powersoftau verify` of a ptau file, once per file content (cached by sha256 in build/ptau/)."""
+    if ptau_checked(path):
+        return
+    log(f"verifying {path} with `snarkjs powersoftau verify` (once; about "
+        f"{ptau_check_seconds(ptau_power(path)):.0f} s)")
+    snarkjs("powersoftau", "verify", path, log=log)
+    record = PTAU_CACHE / "verified.json"
+    verified = json.loads(record.read_text()) if record.is_file() else {}
+    PTAU_CACHE.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps({**verified, file_sha256(path): str(path)}, indent=1))
 
 
 def verified_ptau(path: Path, log: Log = print) -> str:
@@ -207,14 +247,7 @@ def verified_ptau(path: Path, log: Log = print) -> str:
     if not path.is_file():
         raise CeremonyError(f"{path}: no such ptau file")
     source = _published_source(path, ptau_power(path))
-    record = PTAU_CACHE / "verified.json"
-    verified = json.loads(record.read_text()) if record.exists() else {}
-    digest = file_sha256(path)
-    if digest not in verified:
-        log(f"verifying {path} with `snarkjs powersoftau verify` (once; minutes for a large file)")
-        snarkjs("powersoftau", "verify", path, log=log)
-        PTAU_CACHE.mkdir(parents=True, exist_ok=True)
-        record.write_text(json.dumps({**verified, digest: str(path)}, indent=1))
+    check_ptau(path, log)
     return source
 
 
