@@ -11,7 +11,9 @@ from zkproof.paths import DEFAULT_MODEL
 @click.command()
 @click.option("--model", default=DEFAULT_MODEL, show_default=True, help="Model name under models/.")
 @click.option("--ptau", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="A public powers-of-tau ceremony file (production). Default: a cached local one (development).")
+              help="A public powers-of-tau file (production): builds up to the ceremony, starts it in "
+                   "build/ceremony/<model>/ and prints the next steps; the key stays until `ceremony finalize`. "
+                   "Default: the local powers of tau and a development ceremony on this machine.")
 @click.option("--force", is_flag=True, help="Make a new Groth16 key even when the r1cs is unchanged.")
 @click.option("--check", "check_only", is_flag=True,
               help="Build nothing: confirm the committed artifacts belong to the circuit source and verify the "
@@ -22,5 +24,6 @@ def cli(model: str, ptau: Path | None, force: bool, check_only: bool) -> None:
         check(model, ptau, log=click.echo)
         return
     manifest = build(model, ptau, force, log=click.echo)
-    ptau_used = manifest["ptau"]
-    click.echo(f"constraints: {manifest['constraints']}, ptau 2^{ptau_used['power']} ({ptau_used['source']})")
+    key = manifest.get("ptau")
+    click.echo(f"constraints: {manifest['constraints']}; key: "
+               + (f"ptau 2^{key['power']} ({key['source']})" if key else "none yet (ceremony under way)"))

@@ -127,14 +127,17 @@ def _key_still_valid(previous: dict | None, zkey: Path, r1cs_sha256: str, ptau: 
     return ptau is None or previous["ptau"]["sha256"] == file_sha256(ptau)
 
 
-def _development_ceremony(model: str, r1cs: Path, ptau: Path, source: str, log: Log) -> Path:
-    """A phase 2 run here end to end, in build/ceremony/<model>-dev/: init, two contributions, the fixed beacon,
-    verified. One machine made all of it, so it is for development only, like the local powers of tau."""
+def _development_ceremony(model: str, r1cs: Path, ptau: Path, log: Log) -> Path:
+    """A DEVELOPMENT phase 2 run here end to end on the local powers of tau, in build/ceremony/<model>-dev/: init,
+    the development contributions, the fixed beacon, verified. One machine made all of it: whoever ran it can forge
+    proofs (`zkproof.trust` says so)."""
     folder = BUILD / "ceremony" / f"{model}-dev"
     if folder.exists():
         shutil.rmtree(folder)
-    phase2.init(folder, r1cs, ptau, source, log)
-    for participant in ("zkmnist development 1", "zkmnist development 2"):
+    log(f"DEVELOPMENT key: phase 2 run on this machine alone ({', '.join(ceremony.DEVELOPMENT_CONTRIBUTORS)}, "
+        "fixed beacon); for production pass --ptau FILE and run the ceremony")
+    phase2.init(folder, r1cs, ptau, ceremony.LOCAL_SOURCE, log)
+    for participant in ceremony.DEVELOPMENT_CONTRIBUTORS:
         phase2.contribute(folder, participant, log=log)
     phase2.finalize(folder, ceremony.BEACON, r1cs, ptau, log)
     return folder
@@ -173,7 +176,9 @@ def build(model: str, ptau: Path | None = None, force: bool = False, log: Log = 
     """Generate, compile, set up and export; return the manifest written next to the artifacts.
 
     The Groth16 key is kept when the r1cs is unchanged (a new wasm alone needs no new ceremony),
-    unless `force` or another `ptau` asks for a new one.
+    unless `force` or another `ptau` asks for a new one. A new key comes from a development ceremony on the local
+    powers of tau; with `ptau` (production) the ceremony is only started, in build/ceremony/<model>/, and the key
+    stays as it is until `ceremony finalize` installs the new one.
     """
     network = quantize.load(model)
     source = circuit.write_circuit(network)
@@ -189,13 +194,21 @@ def build(model: str, ptau: Path | None = None, force: bool = False, log: Log = 
     if not force and _key_still_valid(previous, zkey, r1cs_sha256, ptau):
         log("r1cs unchanged: keeping the committed zkey, ceremony transcript, verification key and verifier")
         records = {"ptau": previous["ptau"], "ceremony": previous["ceremony"]}
+    elif ptau:
+        folder = phase2.ceremony_folder(model)
+        try:
+            transcript = phase2.start(folder, compiled.r1cs, ptau, ceremony.verified_ptau(ptau, log), log)
+        except CeremonyError as error:
+            raise BuildError(str(error)) from error
+        if previous and previous["r1cs_sha256"] != r1cs_sha256 and zkey.is_file():
+            log(f"WARNING: {zkey.relative_to(ROOT)} is still the previous circuit's key: it proves nothing of this "
+                "circuit until `ceremony finalize` installs the new one")
+        log(phase2.next_steps(folder, transcript))
+        records = {field: previous[field] for field in ("ptau", "ceremony") if previous and field in previous}
     else:
-        if ptau:
-            ptau_file, ptau_source = ptau, ceremony.verified_ptau(ptau, log)
-        else:
-            power = ceremony.power_for(compiled.constraints, PUBLIC_SIGNALS)
-            ptau_file, ptau_source = ceremony.local_ptau(power, log), ceremony.LOCAL_SOURCE
-        folder = _development_ceremony(model, compiled.r1cs, ptau_file, ptau_source, log)
+        power = ceremony.power_for(compiled.constraints, PUBLIC_SIGNALS)
+        ptau_file = ceremony.local_ptau(power, log)
+        folder = _development_ceremony(model, compiled.r1cs, ptau_file, log)
         records = install_ceremony(model, folder, ptau_file, log)
     shutil.copyfile(compiled.wasm, wasm_path(model))
     manifest = {
@@ -205,7 +218,7 @@ def build(model: str, ptau: Path | None = None, force: bool = False, log: Log = 
         "circuit_sha256": file_sha256(source),
         "r1cs_sha256": r1cs_sha256,
         "wasm_sha256": file_sha256(wasm_path(model)),
-        "zkey_sha256": file_sha256(zkey),
+        "zkey_sha256": file_sha256(zkey) if zkey.is_file() else None,
     }
     manifest_path(model).write_text(json.dumps(manifest, indent=1) + "\n")
     log(f"wrote {out.relative_to(ROOT)}/ and {verifier_source(model).relative_to(ROOT)}")

@@ -12,7 +12,8 @@ import click
 from zkproof import ceremony as tau
 from zkproof import phase2
 from zkproof.ceremony import CeremonyError, Log
-from zkproof.paths import BUILD, DEFAULT_MODEL, artifact_dir, circuit_path, compile_dir
+from zkproof.paths import DEFAULT_MODEL, artifact_dir, circuit_path, compile_dir
+from zkproof.phase2 import ceremony_folder
 
 model_option = click.option("--model", default=DEFAULT_MODEL, show_default=True,
                             help="Model (or circuit) name: circuits/<model>.circom, artifacts/<model>/.")
@@ -25,11 +26,6 @@ def ptau_option(description: str) -> Callable:
     """The --ptau option, described with what its default is for the command."""
     return click.option("--ptau", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
                         help=description)
-
-
-def ceremony_folder(model: str) -> Path:
-    """Where a model's ceremony runs (not committed)."""
-    return BUILD / "ceremony" / model
 
 
 def _r1cs(model: str, given: Path | None, log: Log = click.echo) -> Path:

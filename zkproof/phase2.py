@@ -31,6 +31,7 @@ from zkproof.ceremony import (
     truncated,
 )
 from zkproof.digest import file_sha256
+from zkproof.paths import BUILD
 
 TRANSCRIPT = "ceremony.json"
 FORMAT = "zkmnist phase-2 transcript 1"
@@ -171,6 +172,37 @@ def init(folder: Path, r1cs: Path, ptau: Path, ptau_source: str, log: Log = prin
     _save(folder, transcript)
     log(f"started the ceremony of {r1cs.name} in {folder}: {key.name}; next, `ceremony contribute`")
     return transcript
+
+
+def ceremony_folder(model: str) -> Path:
+    """Where a model's ceremony runs (not committed)."""
+    return BUILD / "ceremony" / model
+
+
+def start(folder: Path, r1cs: Path, ptau: Path, ptau_source: str, log: Log = print) -> Transcript:
+    """`init`, or the ceremony already under way in `folder` when it is of this r1cs and powers of tau."""
+    if not (folder / TRANSCRIPT).exists():
+        return init(folder, r1cs, ptau, ptau_source, log)
+    transcript = load(folder)
+    if transcript.beacon or (transcript.r1cs_sha256, transcript.ptau["sha256"]) != (file_sha256(r1cs),
+                                                                                     file_sha256(ptau)):
+        raise CeremonyError(f"{folder} holds a finalized ceremony, or one of another circuit or powers of tau: "
+                            "move it away to start a new one")
+    log(f"a ceremony of {r1cs.name} is under way in {folder}: {len(transcript.contributions)} contribution(s) so far")
+    return transcript
+
+
+def next_steps(folder: Path, transcript: Transcript) -> str:
+    """What the coordinator of a ceremony under way does next, as lines to print."""
+    model = transcript.circuit
+    return (f"NEXT STEPS (the committed key of {model} stays as it is until the ceremony is finalized):\n"
+            f"  1. send {transcript.chain[-1].key} and {TRANSCRIPT} from {folder} to the next participant, on another "
+            "machine, who runs `python -m zkproof ceremony contribute FOLDER --name NAME` there and sends both back;\n"
+            f"     check each return with `python -m zkproof ceremony verify {folder} --model {model}`; repeat for "
+            "every participant\n"
+            "  2. announce a beacon before it exists (the hash of a future block); once it is public, "
+            f"`python -m zkproof ceremony finalize --model {model} --beacon 0x<hash>` verifies the chain and installs "
+            "the key")
 
 
 def contribute(folder: Path, name: str, entropy: str = "", log: Log = print) -> Contribution:
