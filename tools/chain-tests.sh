@@ -17,5 +17,5 @@ start_anvil ZKMNIST_UPSTREAM_PORT --chain-id 31338
 export ZKMNIST_UPSTREAM_PORT
 ZKMNIST_DEPLOYMENTS=$(mktemp -d)
 export ZKMNIST_DEPLOYMENTS
-ape run deploy --network ethereum:upstream:node --account TEST::0
+ape run deploy --network ethereum:upstream:node --account TEST::0 --allow-development-key
 ape test tests/chain --network ethereum:upstream-fork:foundry -q -m "$markers"

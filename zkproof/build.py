@@ -97,13 +97,22 @@ def compile_circuit(source: Path, out: Path, *, simplification: str, log: Log = 
     return Compiled(outputs["r1cs"], outputs["wasm"], constraints)
 
 
-def compile_circuit_cached(source: Path, out: Path, *, simplification: str, log: Log = print) -> Compiled:
-    """`compile_circuit`, unless `out` holds a compile of exactly these inputs whose outputs are unchanged since."""
+def cached_compile(source: Path, out: Path, simplification: str) -> dict | None:
+    """The record of the compile in `out`, if it is of exactly these inputs and its outputs are unchanged since."""
     outputs = _outputs(source, out)
     record_file = _compile_record(outputs)
     record = json.loads(record_file.read_text()) if record_file.is_file() else {}
     if record.get("inputs_sha256") == compile_inputs_sha256(source, simplification) and all(
             path.is_file() and file_sha256(path) == record.get(f"{kind}_sha256") for kind, path in outputs.items()):
+        return record
+    return None
+
+
+def compile_circuit_cached(source: Path, out: Path, *, simplification: str, log: Log = print) -> Compiled:
+    """`compile_circuit`, unless `out` holds a compile of exactly these inputs whose outputs are unchanged since."""
+    record = cached_compile(source, out, simplification)
+    if record is not None:
+        outputs = _outputs(source, out)
         log(f"{source.name}: compiled already in {_shown(out)}/ from the same inputs")
         return Compiled(outputs["r1cs"], outputs["wasm"], record["constraints"])
     return compile_circuit(source, out, simplification=simplification, log=log)
@@ -216,6 +225,7 @@ def build(model: str, ptau: Path | None = None, force: bool = False, log: Log = 
         "constraints": compiled.constraints,
         **records,
         "circuit_sha256": file_sha256(source),
+        "compile_inputs_sha256": compile_inputs_sha256(source, circuit.simplification(network)),
         "r1cs_sha256": r1cs_sha256,
         "wasm_sha256": file_sha256(wasm_path(model)),
         "zkey_sha256": file_sha256(zkey) if zkey.is_file() else None,
@@ -238,9 +248,11 @@ def _shown(path: Path) -> Path:
 
 
 def check_ties(model: str) -> None:
-    """The cheap half of `check`, for registering a model: its integer weights come from its ONNX file, its
-    circuit from those weights, its wasm and key are the manifest's, and its verification key and verifier
-    contract are those of its key (BuildError naming the first tie that does not hold). Compiles nothing."""
+    """The cheap half of `check`, for deploying or registering a model: its integer weights come from its ONNX
+    file, its circuit from those weights, its r1cs and wasm from a compile of that circuit with today's Circom
+    sources and compiler (the manifest's compile inputs, and build/'s compile of them where there is one), its
+    wasm and key are the manifest's, and its verification key and verifier contract are those of its key
+    (BuildError naming the first tie that does not hold). Compiles nothing."""
     import groth16py
 
     try:
@@ -252,6 +264,13 @@ def check_ties(model: str) -> None:
     if not source.is_file() or circuit.generate(network) != source.read_text() \
             or file_sha256(source) != recorded["circuit_sha256"]:
         raise BuildError(f"{_shown(source)} is not the circuit its weights and manifest name: rebuild")
+    simplification = circuit.simplification(network)
+    if recorded.get("compile_inputs_sha256") != compile_inputs_sha256(source, simplification):
+        raise BuildError(f"artifacts/{model}/ were not compiled from today's Circom sources and circom2: rebuild")
+    compiled = cached_compile(source, compile_dir(model), simplification)
+    for name in ("r1cs", "wasm"):
+        if compiled is not None and compiled[f"{name}_sha256"] != recorded[f"{name}_sha256"]:
+            raise BuildError(f"the committed {name} of {model} is not what its circuit compiles to: rebuild")
     for name, path in (("wasm", wasm_path(model)), ("zkey", zkey_path(model))):
         if not path.is_file() or file_sha256(path) != recorded[f"{name}_sha256"]:
             raise BuildError(f"{_shown(path)} is not the {name} its manifest names: rebuild")
@@ -280,9 +299,10 @@ def check(model: str, ptau: Path | None = None, log: Log = print) -> None:
         raise BuildError(f"{STATEMENT_LIBRARY.relative_to(ROOT)} is not zkproof/statement.py's: rebuild")
     compiled = compile_circuit(source, compile_dir(model), simplification=circuit.simplification(network),
                                log=log)
-    for name, path in (("r1cs", compiled.r1cs), ("wasm", wasm_path(model)), ("zkey", zkey_path(model))):
+    for name, path in (("r1cs", compiled.r1cs), ("wasm", compiled.wasm)):
         if file_sha256(path) != recorded[f"{name}_sha256"]:
-            raise BuildError(f"the committed {name} does not match the circuit source: rebuild")
+            raise BuildError(f"the committed {name} is not what the circuit source compiles to: rebuild")
+    check_ties(model)
     transcript = artifact_dir(model) / phase2.TRANSCRIPT
     if not transcript.is_file() or file_sha256(transcript) != recorded.get("ceremony", {}).get("transcript_sha256"):
         raise BuildError(f"{transcript.relative_to(ROOT)} is not the ceremony transcript the manifest records: rebuild")

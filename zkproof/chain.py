@@ -5,12 +5,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import ape
 import click
 from ape.exceptions import ContractLogicError, ProviderError, TransactionError
 
+from zkproof.key_policy import ALLOW_FLAG, KeyRefused
 from zkproof.registry import RegistryError
+
+
+class Refused(click.ClickException):
+    """A command refused before it sent anything: one line, exit 2."""
+
+    exit_code = 2
+
+ptau_check_option = click.option(
+    "--ptau", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+    help="The powers-of-tau file of the key's ceremony, to check the key is production-ready (needed outside a "
+         "local development chain unless the file is in artifacts/ptau/ or build/ptau/).")
+allow_development_key_option = click.option(
+    ALLOW_FLAG, "allow_development_key", is_flag=True,
+    help="Outside a local development chain, deploy a key that is not production-ready anyway (anyone who ran "
+         "its set-up can forge proofs); the deployment record keeps the warning.")
 
 
 def is_ephemeral() -> bool:
@@ -31,9 +48,12 @@ def warn_if_ephemeral() -> bool:
 
 @contextmanager
 def one_line_errors() -> Iterator[None]:
-    """Turn a stale record, a refused transaction or a node that stopped answering into one line and exit 1."""
+    """Turn a stale record, a refused transaction or a node that stopped answering into one line and exit 1; a key
+    refused for the chain (nothing sent) into one line and exit 2."""
     try:
         yield
+    except KeyRefused as error:
+        raise Refused(str(error)) from error
     except RegistryError as error:
         raise click.ClickException(str(error)) from error
     except ContractLogicError as error:

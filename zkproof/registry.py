@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import ape
 from ape.exceptions import ApeException
+from ape.logging import logger
 
 from zkproof.digest import file_sha256
 from zkproof.paths import DEFAULT_MODEL, ROOT, manifest_path, onnx_path, verifier_contract
@@ -78,6 +79,8 @@ class RegisteredModel:
     verifier: str
     onnx_sha256: str
     ceremony_sha256: str
+    key_warning: str = ""
+    """Why the key is not production-ready, when it was deployed anyway (`--allow-development-key`)."""
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,16 @@ class BatchRecord:
 
 
 @dataclass(frozen=True)
+class BatchVerifier:
+    """What stands behind a model's batch size on chain (`BatchRegistry.batchVerifierOf`): the verifier, the sha256
+    of its key's ceremony (hex, no 0x; for a development key, of the key file) and its registration timestamp."""
+
+    verifier: str
+    ceremony_sha256: str
+    registered_at: int
+
+
+@dataclass(frozen=True)
 class BatchDeployment:
     """Where the BatchRegistry of a registry lives on one network, and its verifiers by batch size. Kept next to
     the registry's record as `<ecosystem>-<network>.batch.json`."""
@@ -233,11 +246,7 @@ class Registry:
         self.directory = directory
         self._batch: BatchDeployment | None = None
         if directory is not None:
-            ecosystem, network = deployment.ecosystem, deployment.network
-            found = BatchDeployment.load(ecosystem, network, directory)
-            if found is not None and found.registry.lower() == deployment.registry.lower() \
-                    and found.chain_id == deployment.chain_id and _block_hash(found.block) == found.block_hash:
-                self._batch = found
+            self._batch = _live_batch_deployment(deployment, directory)
 
     def __repr__(self) -> str:
         return f"<Registry {self.address} model #{self.model_id} ({self.model})>"
@@ -270,15 +279,20 @@ class Registry:
 
     @classmethod
     def deploy(cls, owner: AccountAPI, *, model: str = DEFAULT_MODEL, model_id: int = DEFAULT_MODEL_ID,
-               directory: Path | None = DEPLOYMENTS) -> Registry:
+               directory: Path | None = DEPLOYMENTS, allow_development_key: bool = False,
+               ptau: Path | None = None) -> Registry:
         """Deploy the model's verifier and a registry owned by `owner`, then register the model.
 
-        The deployment record is written under `directory` (skipped when None) only once every transaction
-        is in: a deployment cut short leaves no record behind.
+        Nothing is sent unless the model's artifacts belong to its ONNX file (`build.check_ties`: RegistryError)
+        and, on a chain that is not a local development chain, its key is production-ready (checked with the
+        powers of tau `ptau`; `key_policy.KeyRefused` unless `allow_development_key`, whose warning the record
+        keeps). The deployment record is written under `directory` (skipped when None) only once every
+        transaction is in: a deployment cut short leaves no record behind.
         """
+        key_warning = _admissible(model, allow_development_key, ptau)
         ceremony = ceremony_sha256(model)
         contract = owner.deploy(ape_project().get_contract(REGISTRY_CONTRACT), owner.address)
-        entry = _register(contract, owner, model, model_id, ceremony)
+        entry = _register(contract, owner, model, model_id, ceremony, key_warning)
         ecosystem, network, chain_id = connected_network()
         block = contract.creation_metadata.block if contract.creation_metadata else 0
         deployment = Deployment(ecosystem=ecosystem, network=network, chain_id=chain_id,
@@ -291,25 +305,23 @@ class Registry:
         registry.contract = contract
         return registry
 
-    def register(self, owner: AccountAPI, model: str, model_id: int | None = None) -> Registry:
+    def register(self, owner: AccountAPI, model: str, model_id: int | None = None, *,
+                 allow_development_key: bool = False, ptau: Path | None = None) -> Registry:
         """Deploy `model`'s verifier and register the model with this registry under `model_id` (default: one
         past the largest recorded id), then add it to the record; return this registry proving with it.
 
-        Refused (RegistryError) when the model is registered already, when `owner` does not own the registry,
-        or when the model's key and verifier are not those of its ONNX file (`build.check_ties`).
+        Refused before anything is sent (RegistryError) when the model is registered already, when `owner` does
+        not own the registry, or when the model's key and verifier are not those of its ONNX file
+        (`build.check_ties`); and (`key_policy.KeyRefused`) as `deploy` refuses a key that is not
+        production-ready.
         """
-        from zkproof.build import BuildError, check_ties
-
         if any(entry.model == model for entry in self.deployment.models):
             raise RegistryError(f"{model} is registered already as #{self.deployment.registered(model).model_id}")
         if str(self.contract.owner()).lower() != str(owner.address).lower():
             raise RegistryError(f"{owner.address} does not own registry {self.address} (owner {self.contract.owner()})")
-        try:
-            check_ties(model)
-        except BuildError as error:
-            raise RegistryError(f"{model} cannot be registered: {error}") from error
+        key_warning = _admissible(model, allow_development_key, ptau)
         model_id = max(entry.model_id for entry in self.deployment.models) + 1 if model_id is None else model_id
-        entry = _register(self.contract, owner, model, model_id, ceremony_sha256(model))
+        entry = _register(self.contract, owner, model, model_id, ceremony_sha256(model), key_warning)
         self.deployment = self.deployment.with_model(entry)
         if self.directory is not None:
             self.deployment.save(self.directory)
@@ -442,12 +454,17 @@ class Registry:
 
     def deploy_batch(self, owner: AccountAPI, artifacts: Artifacts, log: Log = print) -> ContractInstance:
         """Deploy a BatchRegistry for this registry if there is none yet, then the verifier of `artifacts`' batch
-        circuit (compiled from build/: a development key) for this model, and register it. `owner` must own
-        the batch registry. The batch record is written once every transaction is in."""
+        circuit (compiled from build/: a development key) for this model, and register it with the key's ceremony
+        hash (`artifacts.ceremony_sha256`). `owner` must own the batch registry. A size registered already must
+        stand on the same key, and a model whose sizes are closed takes no new one (RegistryError, nothing sent).
+        The batch record is written once every transaction is in."""
         from zkproof.batch import verifier_container
 
         if artifacts.model != self.model:
             raise RegistryError(f"the batch circuit is for {artifacts.model}, this registry proves with {self.model}")
+        ceremony = artifacts.ceremony_sha256
+        if self._batch is not None:
+            _check_batch_verifier(self.batch_contract, self.model_id, artifacts.size, ceremony)
         project = ape_project()
         if self._batch is None:
             contract = owner.deploy(project.get_contract(BATCH_REGISTRY_CONTRACT), self.address, owner.address)
@@ -462,16 +479,29 @@ class Registry:
         current = str(contract.verifierOf(self.model_id, size))
         if int(current, 16) == 0:
             verifier = owner.deploy(verifier_container(artifacts))
-            contract.registerBatchVerifier(self.model_id, size, verifier.address, sender=owner)
+            contract.registerBatchVerifier(self.model_id, size, verifier.address, bytes.fromhex(ceremony),
+                                           sender=owner)
             current = str(verifier.address)
-            log(f"registered the batch verifier of {size} digits (development key) at {current}")
+            log(f"registered the batch verifier of {size} digits (development key, sha256 {ceremony[:16]}…) at "
+                f"{current}")
         self._batch = replace(self._batch, verifiers={**self._batch.verifiers, str(size): current})
         if self.directory is not None:
             self._batch.save(self.deployment.ecosystem, self.deployment.network, self.directory)
         return contract
 
     def has_batch_verifier(self, size: int) -> bool:
-        return self._batch is not None and int(str(self.batch_contract.verifierOf(self.model_id, size)), 16) != 0
+        return self.batch_verifier(size) is not None
+
+    def batch_verifier(self, size: int) -> BatchVerifier | None:
+        """What stands behind this model's batches of `size` digits on chain, or None if no verifier is registered
+        (or no batch registry is deployed)."""
+        if self._batch is None:
+            return None
+        return _batch_verifier(self.batch_contract, self.model_id, size)
+
+    def batch_sizes_closed(self) -> bool:
+        """Whether the owner closed this model's set of batch sizes (no verifier can be added for it)."""
+        return self._batch is not None and bool(self.batch_contract.batchSizesClosed(self.model_id))
 
     def submit_batch(self, proof: BatchProof, sender: AccountAPI, **txn_kwargs: Any) -> ReceiptAPI:
         """Record a batch proof under this registry's model, from `sender`, the account the proof is bound to."""
@@ -528,16 +558,71 @@ def ceremony_sha256(model: str) -> str:
                             f"run `ape run build_circuit --model {model}`") from error
 
 
+def _admissible(model: str, allow_development_key: bool, ptau: Path | None) -> str:
+    """Refuse `model` for the connected chain unless its artifacts are tied to its ONNX file (RegistryError) and
+    its key may go there (`key_policy.admit_key`); return the warning the record keeps ("" if none)."""
+    from zkproof.build import BuildError, check_ties
+    from zkproof.key_policy import admit_key
+
+    try:
+        check_ties(model)
+    except BuildError as error:
+        raise RegistryError(f"{model} cannot be deployed: {error}") from error
+    return admit_key(model, allow_development_key=allow_development_key, ptau=ptau)
+
+
 def _register(contract: ContractInstance, owner: AccountAPI, model: str, model_id: int,
-              ceremony: str) -> RegisteredModel:
+              ceremony: str, key_warning: str) -> RegisteredModel:
     """Deploy `model`'s verifier and register it with `contract` under `model_id`; return its record entry."""
     verifier = owner.deploy(ape_project().get_contract(verifier_contract(model)))
     digest = file_sha256(onnx_path(model))
     contract.registerModel(model_id, verifier.address, bytes.fromhex(digest), bytes.fromhex(ceremony), model,
                            sender=owner)
     return RegisteredModel(model_id=model_id, model=model, verifier=str(verifier.address),
-                           onnx_sha256="0x" + digest, ceremony_sha256="0x" + ceremony)
+                           onnx_sha256="0x" + digest, ceremony_sha256="0x" + ceremony, key_warning=key_warning)
+
+
+def _batch_verifier(contract: ContractInstance, model_id: int, size: int) -> BatchVerifier | None:
+    """`contract.batchVerifierOf(model_id, size)`, or None if no verifier is registered for it."""
+    entry = contract.batchVerifierOf(model_id, size)
+    if int(str(entry.verifier), 16) == 0:
+        return None
+    return BatchVerifier(verifier=str(entry.verifier), ceremony_sha256=bytes(entry.ceremonySha256).hex(),
+                         registered_at=entry.registeredAt)
+
+
+def _check_batch_verifier(contract: ContractInstance, model_id: int, size: int, ceremony: str) -> None:
+    """Refuse (RegistryError) a batch key of `size` digits whose ceremony hash is not the registered verifier's,
+    or a new size of a model whose sizes are closed."""
+    registered = _batch_verifier(contract, model_id, size)
+    if registered is not None and registered.ceremony_sha256 != ceremony:
+        raise RegistryError(f"the batch verifier of {size} digits for model #{model_id} ({registered.verifier}) "
+                            f"stands on key {registered.ceremony_sha256}, not on this one ({ceremony}): "
+                            "its proofs would not verify, and a registered verifier is never replaced")
+    if registered is None and contract.batchSizesClosed(model_id):
+        raise RegistryError(f"model #{model_id}'s batch sizes are closed: no verifier of {size} digits can be "
+                            "registered")
 
 
 def _block_hash(number: int) -> str:
     return "0x" + bytes(ape.chain.blocks[number].hash).hex()
+
+
+def _live_batch_deployment(deployment: Deployment, directory: Path) -> BatchDeployment | None:
+    """The batch record kept beside `deployment` if it describes a batch registry of it on the connected chain;
+    a stale one is said to be so in one line (Ape's logger) and ignored, so it never stops a single submit."""
+    found = BatchDeployment.load(deployment.ecosystem, deployment.network, directory)
+    if found is None:
+        return None
+    problem = None
+    if found.registry.lower() != deployment.registry.lower() or found.chain_id != deployment.chain_id:
+        problem = f"it is for registry {found.registry} on chain {found.chain_id}"
+    elif found.block > ape.chain.blocks.height:
+        problem = f"its block {found.block} is past the chain's head (reset?)"
+    elif _block_hash(found.block) != found.block_hash:
+        problem = f"block {found.block} is not the one it was deployed in (reset or reorganised)"
+    if problem is None:
+        return found
+    path = BatchDeployment.path_for(deployment.ecosystem, deployment.network, directory)
+    logger.warning(f"batch deployment record {path} is stale ({problem}): ignored")
+    return None
