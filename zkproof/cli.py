@@ -1,10 +1,11 @@
-"""`python -m zkproof …`: train, quantize, classify, evaluate, compile, prove, verify, bench."""
+"""`python -m zkproof …`: train, quantize, classify, evaluate, compile, prove, verify, open, bench."""
 
 from __future__ import annotations
 
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import numpy as np
@@ -13,11 +14,30 @@ from zkproof.batch_bench import bench_batch
 from zkproof.ceremony_cli import ceremony
 from zkproof.paths import DEFAULT_MODEL, ROOT, onnx_path
 
+if TYPE_CHECKING:
+    from zkproof.proof import Proof
+
 
 class InputError(click.ClickException):
     """Bad input from the user: one line on stderr, exit code 2."""
 
     exit_code = 2
+
+
+class FieldInteger(click.ParamType):
+    """A decimal or 0x-hexadecimal integer (a salt, a commitment); anything else is an InputError."""
+
+    name = "integer"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            text = str(value).strip()
+            return int(text, 16) if text.lower().startswith("0x") else int(text, 10)
+        except ValueError:
+            option = param.opts[0] if param else "value"
+            raise InputError(f"{option}: {value!r} is not a decimal or 0x-hexadecimal integer") from None
 
 
 model_option = click.option("--model", default=DEFAULT_MODEL, show_default=True, help="Model name under models/.")
@@ -151,12 +171,14 @@ def evaluate(model: str, as_json: bool, figures_dir: Path | None) -> None:
 @main.command()
 @click.argument("image", type=click.Path(path_type=Path))
 @click.option("--submitter", required=True, help="The Ethereum address (0x…) that will submit the proof.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Proof JSON to write.")
-@click.option("--salt", type=int, default=None, help="Commitment salt (default: random).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Proof JSON to write; it keeps the salt, so keep it private.")
+@click.option("--salt", type=FieldInteger(), default=None,
+              help="Commitment salt, 2^128 ≤ salt < the scalar field (default: random).")
 @click.option("--prover", type=click.Choice(["groth16py", "snarkjs"]), default="groth16py", show_default=True)
 @model_option
 def prove(image: Path, submitter: str, out: Path, salt: int | None, prover: str, model: str) -> None:
-    """Prove that IMAGE is classified as its digit, bound to SUBMITTER; write the proof to OUT."""
+    """Prove that IMAGE is classified as its digit, bound to SUBMITTER; write the proof and its salt to OUT."""
     from zkproof import prover as proving
 
     check_writable(out)
@@ -167,7 +189,22 @@ def prove(image: Path, submitter: str, out: Path, salt: int | None, prover: str,
     partial = out.with_name(out.name + ".partial")
     partial.write_text(proof.to_json() + "\n")
     partial.replace(out)
-    click.echo(f"digit {proof.digit}, commitment {proof.commitment:#066x}; wrote {out}")
+    click.echo(f"digit {proof.digit}, commitment {proof.commitment:#066x}; wrote {out} (with the salt, which opens "
+               "the commitment: keep the file private)")
+
+
+def read_proof(proof_file: Path) -> Proof:
+    """The proof in a proof file, or an InputError naming what is wrong."""
+    from zkproof.proof import Proof, ProofFormatError
+
+    try:
+        text = proof_file.read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"{proof_file}: cannot read it ({getattr(error, 'strerror', None) or error})") from error
+    try:
+        return Proof.from_json(text)
+    except ProofFormatError as error:
+        raise InputError(f"{proof_file}: not a valid proof file: {error}") from error
 
 
 @main.command()
@@ -176,18 +213,49 @@ def verify(proof_file: Path) -> None:
     """Verify a proof JSON written by `prove` (exit 1 if it does not verify)."""
     from zkproof import prover as proving
 
+    proof = read_proof(proof_file)
     try:
-        text = proof_file.read_text()
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"{proof_file}: cannot read it ({getattr(error, 'strerror', None) or error})") from error
-    try:
-        proof = proving.Proof.from_json(text)
         valid = proving.verify(proof)
     except (proving.ProofFormatError, proving.ProverError) as error:
         raise InputError(f"{proof_file}: not a valid proof file: {error}") from error
     if not valid:
         raise click.ClickException(f"{proof_file}: the proof does NOT verify")
     click.echo(f"valid: digit {proof.digit} for {proof.submitter}, model {proof.model}")
+
+
+@main.command(name="open")
+@click.argument("proof_file", type=click.Path(path_type=Path), required=False)
+@click.option("--image", type=click.Path(path_type=Path), required=True, help="The image (PNG, JPEG, …) to check.")
+@click.option("--salt", type=FieldInteger(), default=None, help="The salt (default: the proof file's).")
+@click.option("--commitment", type=FieldInteger(), default=None,
+              help="The commitment (decimal or 0x…), instead of a proof file's.")
+@click.option("--model", default=None,
+              help=f"Model name under models/ (default: the proof file's, else {DEFAULT_MODEL}).")
+def open_command(proof_file: Path | None, image: Path, salt: int | None, commitment: int | None,
+                 model: str | None) -> None:
+    """Check that IMAGE and a salt open a commitment (PROOF_FILE's or --commitment): exit 0 on a match, 1 if not."""
+    from zkproof import prover as proving
+
+    if (proof_file is None) == (commitment is None):
+        raise InputError("give exactly one of PROOF_FILE or --commitment")
+    if proof_file is not None:
+        proof = read_proof(proof_file)
+        if model not in (None, proof.model):
+            raise InputError(f"{proof_file} is a proof of model {proof.model}, not {model}")
+        commitment, model = proof.commitment, proof.model
+        salt = proof.salt if salt is None else salt
+        if salt is None:
+            raise InputError(f"{proof_file} keeps no salt (written before proof files kept it): give --salt")
+    elif salt is None:
+        raise InputError("--commitment needs --salt")
+    try:
+        opened = proving.commitment_of(load_digit(image), salt, model or DEFAULT_MODEL)
+    except proving.ProverError as error:
+        raise InputError(str(error)) from error
+    if opened != commitment:
+        raise click.ClickException(f"no match: {image} with this salt commits to {opened:#066x}, "
+                                   f"not {commitment:#066x}")
+    click.echo(f"match: {image} with this salt opens commitment {commitment:#066x}")
 
 
 @main.command(name="compile")

@@ -4,7 +4,10 @@
 - contract words `[a0, a1, b00, b01, b10, b11, c0, c1]`: what the verifier and the registry take, with each of
   b's Fq2 coordinates swapped against snarkjs (the classic Groth16 integration bug lives here, and only here);
 - bytes: the same eight words big-endian (groth16py's and Ethereum's layout);
-- the project's proof file (`to_json` / `from_json`), which adds what the proof stands for.
+- the project's proof file (`to_json` / `from_json`), which adds what the proof stands for and, when the proof
+  keeps it, the salt. A proof file with its salt is private: with the image, it opens the commitment (shows that
+  the commitment is this image's), and without a salt a commitment can never be opened. Files written before
+  the salt was kept have none and still load.
 
 A `Proof` checks its own shape and ranges when it is made, so a corrupted file is refused with one line
 naming what is wrong; whether its points are on the curve is the verifier's to say (`zkproof.prover.verify`).
@@ -28,7 +31,8 @@ class ProofFormatError(ValueError):
 
 @dataclass(frozen=True)
 class Proof:
-    """A Groth16 proof with its public signals and what they stand for (`b` in the verifier's order)."""
+    """A Groth16 proof with its public signals and what they stand for (`b` in the verifier's order), and the
+    commitment's salt when it is known."""
 
     model: str
     digit: int
@@ -38,6 +42,7 @@ class Proof:
     a: G1
     b: G2
     c: G1
+    salt: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, str) or not self.model:
@@ -48,7 +53,7 @@ class Proof:
             parse_address(self.submitter)
         except StatementError as error:
             raise ProofFormatError(f"submitter: {error}") from error
-        for name in ("commitment", "binding"):
+        for name in ("commitment", "binding", *(("salt",) if self.salt is not None else ())):
             _check_element(name, getattr(self, name), SCALAR_FIELD, "scalar field")
         for name, value in zip(("a0", "a1", "b00", "b01", "b10", "b11", "c0", "c1"), self.words(), strict=True):
             _check_element(name, value, BASE_FIELD, "base field")
@@ -77,10 +82,12 @@ class Proof:
                 "pi_c": [str(self.c[0]), str(self.c[1]), "1"], "protocol": "groth16", "curve": "bn128"}
 
     def to_json(self) -> str:
-        """The proof file: field elements as decimal strings (they exceed JavaScript's safe integers)."""
-        data = asdict(self)
-        for key in ("commitment", "binding", "a", "b", "c"):
-            data[key] = _decimal(data[key])
+        """The proof file: field elements as decimal strings (they exceed JavaScript's safe integers); no `salt`
+        when it is not known."""
+        data = {key: value for key, value in asdict(self).items() if value is not None}
+        for key in ("commitment", "binding", "a", "b", "c", "salt"):
+            if key in data:
+                data[key] = _decimal(data[key])
         return json.dumps(data, indent=1)
 
     @classmethod
@@ -110,7 +117,8 @@ class Proof:
 
     @classmethod
     def from_json(cls, text: str) -> Proof:
-        """A proof file written by `to_json`; anything malformed is a ProofFormatError naming the field."""
+        """A proof file written by `to_json`, with or without a salt; anything malformed is a ProofFormatError naming
+        the field."""
         try:
             data = json.loads(text)
         except json.JSONDecodeError as error:
@@ -126,7 +134,8 @@ class Proof:
         c = _numbers(data["c"], "c", 2)
         return cls(model=data["model"], digit=_number(data["digit"], "digit"), submitter=data["submitter"],
                    commitment=_number(data["commitment"], "commitment"), binding=_number(data["binding"], "binding"),
-                   a=(a[0], a[1]), b=((b[0][0], b[0][1]), (b[1][0], b[1][1])), c=(c[0], c[1]))
+                   a=(a[0], a[1]), b=((b[0][0], b[0][1]), (b[1][0], b[1][1])), c=(c[0], c[1]),
+                   salt=_number(data["salt"], "salt") if "salt" in data else None)
 
 
 def _decimal(value: Any) -> Any:

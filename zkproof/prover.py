@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import atexit
 import json
-import secrets
 import subprocess
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -26,7 +26,15 @@ from zkproof import native_witness, quantize
 from zkproof.digest import file_sha256
 from zkproof.paths import DEFAULT_MODEL, ROOT, compiled_r1cs, manifest_path, verification_key_path, wasm_path, zkey_path
 from zkproof.proof import Proof, ProofFormatError
-from zkproof.statement import SCALAR_FIELD, StatementError, binding_of, parse_address, proven_pixels
+from zkproof.statement import (
+    SCALAR_FIELD,
+    StatementError,
+    binding_of,
+    check_salt,
+    parse_address,
+    proven_pixels,
+    random_salt,
+)
 
 PROVERS = ("groth16py", "snarkjs")
 WORKER = ROOT / "tools" / "prover-worker.js"
@@ -170,18 +178,38 @@ def prove_inputs(inputs: dict[str, object], digit: int, submitter: str, model: s
 
 def prove_image(pixels: np.ndarray, submitter: str, salt: int | None = None, model: str = DEFAULT_MODEL,
                 prover: str = "groth16py") -> Proof:
-    """Prove that the 28×28 uint8 `pixels` are classified as the integer twin's digit, for `submitter`."""
+    """Prove that the 28×28 uint8 `pixels` are classified as the integer twin's digit, for `submitter`, committed
+    with `salt` (a random one by default; a salt below 2^SALT_BITS or outside the field is refused). The proof
+    keeps the salt."""
     try:
         address = parse_address(submitter)
+        salt = random_salt() if salt is None else check_salt(salt)
     except StatementError as error:
         raise ProverError(str(error)) from error
+    pixels, twin, digit = _classified(pixels, model)
+    proof = prove_inputs(circuit_input(pixels, salt, address, digit, twin.pixel_bits), digit, submitter, model, prover)
+    return replace(proof, salt=salt)
+
+
+def commitment_of(pixels: np.ndarray, salt: int, model: str = DEFAULT_MODEL) -> int:
+    """The commitment of the 28×28 uint8 `pixels` with `salt` under `model`'s statement, computed as the prover
+    computes it: the public output of the circuit's witness (for no submitter). Any salt in the field is taken, so
+    commitments made with small salts before they were refused still open."""
+    if not isinstance(salt, int) or not 0 <= salt < SCALAR_FIELD:
+        raise ProverError(f"salt {salt!r} is not in the scalar field (0 ≤ salt < {SCALAR_FIELD})")
+    pixels, twin, digit = _classified(pixels, model)
+    with tempfile.TemporaryDirectory() as scratch:
+        inputs = circuit_input(pixels, salt, 0, digit, twin.pixel_bits)
+        return read_wtns(write_witness(inputs, Path(scratch) / "witness.wtns", model))[1]
+
+
+def _classified(pixels: np.ndarray, model: str) -> tuple[np.ndarray, quantize.IntNetwork, int]:
+    """A 28×28 image (or a ProverError), the model's integer twin, and the digit the twin reads in it."""
     pixels = np.asarray(pixels)
     if pixels.shape != (28, 28):
         raise ProverError(f"expected a 28×28 image, got shape {pixels.shape}")
     twin = quantize.load(model)
-    digit = int(quantize.predict(twin, pixels[None])[0])
-    salt = secrets.randbelow(SCALAR_FIELD) if salt is None else salt
-    return prove_inputs(circuit_input(pixels, salt, address, digit, twin.pixel_bits), digit, submitter, model, prover)
+    return pixels, twin, int(quantize.predict(twin, pixels[None])[0])
 
 
 def verify(proof: Proof) -> bool:

@@ -8,6 +8,7 @@ checked byte for byte by the tests, so a change here that is not rebuilt fails l
 from __future__ import annotations
 
 import re
+import secrets
 
 import numpy as np
 
@@ -35,6 +36,11 @@ PUBLIC_SIGNALS = ("commitment", "binding")
 PROOF_WORDS = 8
 """A proof as the registry takes it: `[a0, a1, b00, b01, b10, b11, c0, c1]`."""
 
+SALT_BITS = 128
+"""A commitment's salt is at least 2^SALT_BITS (and below the scalar field). The salt is what hides the image:
+with a small one, whoever can guess the image (a 1-bit digit often can be) confirms the guess by trying every
+salt against the public commitment."""
+
 
 class StatementError(ValueError):
     """A value that cannot stand in the statement (an address, a digit, a field element)."""
@@ -54,6 +60,23 @@ def binding_of(digit: int, submitter: int) -> int:
     if not 0 <= submitter < 1 << ADDRESS_BITS:
         raise StatementError(f"submitter {submitter:#x} does not fit {ADDRESS_BITS} bits")
     return (digit << ADDRESS_BITS) + submitter
+
+
+def check_salt(salt: int) -> int:
+    """`salt` if it hides an image (2^SALT_BITS ≤ salt < the scalar field), else a StatementError."""
+    if not isinstance(salt, int) or isinstance(salt, bool):
+        raise StatementError(f"salt must be an integer, got {salt!r}")
+    if salt < 1 << SALT_BITS:
+        raise StatementError(f"salt {salt} is below 2^{SALT_BITS}: whoever guesses the image could find so small a "
+                             "salt and confirm the guess against the commitment (omit it for a random one)")
+    if salt >= SCALAR_FIELD:
+        raise StatementError(f"salt {salt} is not below the scalar field {SCALAR_FIELD}")
+    return salt
+
+
+def random_salt() -> int:
+    """A uniformly random salt that `check_salt` accepts."""
+    return (1 << SALT_BITS) + secrets.randbelow(SCALAR_FIELD - (1 << SALT_BITS))
 
 
 def proven_pixels(pixels: np.ndarray, pixel_bits: int) -> np.ndarray:

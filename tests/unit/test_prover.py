@@ -13,10 +13,11 @@ from zkproof.cli import main
 from zkproof.data import load_split
 from zkproof.paths import DEFAULT_MODEL, verification_key_path
 from zkproof.proof import Proof, ProofFormatError
-from zkproof.statement import BASE_FIELD, SCALAR_FIELD, binding_of, parse_address
+from zkproof.statement import BASE_FIELD, SALT_BITS, SCALAR_FIELD, binding_of, check_salt, parse_address, random_salt
 
 ALICE = "0x00000000000000000000000000000000000A11CE"
 BOB = "0x0000000000000000000000000000000000000B0B"
+SALT = 1 << SALT_BITS  # the smallest salt a proof takes
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,7 @@ def image():
 
 @pytest.fixture(scope="module", params=prover.PROVERS)
 def proof(request, image):
-    return prover.prove_image(image, ALICE, salt=5, prover=request.param)
+    return prover.prove_image(image, ALICE, salt=SALT, prover=request.param)
 
 
 def _snarkjs_verify(proof: Proof, public: list[int], tmp_path) -> bool:
@@ -49,8 +50,8 @@ def test_proof_verifies_under_the_committed_key_with_both_verifiers(proof, tmp_p
 def test_both_provers_prove_the_same_statement_and_only_it(image):
     """Both provers' proofs of one input verify under the committed key with the same public signals; neither
     verifies for the public signals of another input."""
-    proofs = {name: prover.prove_image(image, ALICE, salt=5, prover=name) for name in prover.PROVERS}
-    other = prover.prove_image(load_split().held_out.images[7], ALICE, salt=5)
+    proofs = {name: prover.prove_image(image, ALICE, salt=SALT, prover=name) for name in prover.PROVERS}
+    other = prover.prove_image(load_split().held_out.images[7], ALICE, salt=SALT)
     assert proofs["groth16py"].public_signals == proofs["snarkjs"].public_signals
     assert proofs["groth16py"].public_signals != other.public_signals
     for proof in proofs.values():
@@ -79,11 +80,22 @@ def test_proof_claiming_another_digit_than_its_binding_is_refused(proof):
 
 
 def test_proof_round_trips_through_every_format(proof):
-    fields = {"model": proof.model, "digit": proof.digit, "submitter": proof.submitter}
+    fields = {"model": proof.model, "digit": proof.digit, "submitter": proof.submitter, "salt": proof.salt}
     assert Proof.from_json(proof.to_json()) == proof
     assert Proof.from_bytes(proof.to_bytes(), commitment=proof.commitment, binding=proof.binding, **fields) == proof
     assert Proof.from_words(proof.words(), commitment=proof.commitment, binding=proof.binding, **fields) == proof
     assert Proof.from_snarkjs(proof.to_snarkjs(), proof.public_signals, **fields) == proof
+
+
+def test_the_proof_file_keeps_the_salt_and_reads_files_without_one(proof):
+    data = json.loads(proof.to_json())
+    assert proof.salt == SALT and data["salt"] == str(SALT)
+    assert Proof.from_json(proof.to_json()).salt == SALT
+    del data["salt"]  # a file written before proof files kept the salt
+    old = Proof.from_json(json.dumps(data))
+    assert old.salt is None and old == dataclasses.replace(proof, salt=None)
+    assert prover.verify(old)
+    assert "salt" not in json.loads(old.to_json())
 
 
 def test_snarkjs_b_coordinates_are_swapped_in_the_contract_words(proof):
@@ -117,6 +129,8 @@ CORRUPTIONS = {
     "digit 10": (lambda d: d.__setitem__("digit", 10), "digit must be 0..9"),
     "no binding": (lambda d: d.pop("binding"), "missing binding"),
     "bad submitter": (lambda d: d.__setitem__("submitter", "0x12"), "invalid Ethereum address"),
+    "salt = scalar field modulus": (lambda d: d.__setitem__("salt", str(SCALAR_FIELD)), "salt = "),
+    "salt not a number": (lambda d: d.__setitem__("salt", None), "salt must be a decimal"),
 }
 
 
@@ -157,6 +171,36 @@ def test_cli_prove_checks_the_output_folder_before_proving(tmp_path, image, monk
     assert not out.parent.exists()
 
 
+@pytest.mark.parametrize("salt", [0, 5, SALT - 1, SCALAR_FIELD, SCALAR_FIELD + SALT, -SALT],
+                         ids=["0", "5", "2^128 - 1", "field modulus", "modulus + 2^128", "-2^128"])
+def test_a_salt_outside_its_range_is_refused_before_proving(image, salt, monkeypatch):
+    monkeypatch.setattr(prover, "prove_inputs", lambda *a, **k: pytest.fail("proved with a refused salt"))
+    with pytest.raises(prover.ProverError, match=f"salt {salt} is"):
+        prover.prove_image(image, ALICE, salt=salt)
+
+
+@pytest.mark.parametrize("salt, message", [
+    ("5", "is below 2^128"), (hex(SALT - 1), "is below 2^128"), (str(SCALAR_FIELD), "not below the scalar field"),
+    ("-1", "is below 2^128"), ("1e40", "not a decimal or 0x-hexadecimal integer"),
+])
+def test_cli_prove_refuses_a_bad_salt_in_one_line(tmp_path, image, salt, message):
+    Image.fromarray(image).save(tmp_path / "digit.png")
+    out = tmp_path / "proof.json"
+    result = CliRunner().invoke(main, ["prove", str(tmp_path / "digit.png"), "--submitter", ALICE,
+                                       "--out", str(out), "--salt", salt])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and len(result.output.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_random_salts_are_full_size():
+    salts = [random_salt() for _ in range(1000)]
+    assert all(check_salt(salt) == salt for salt in salts)
+    assert len(set(salts)) == len(salts)
+    assert max(salt.bit_length() for salt in salts) == SCALAR_FIELD.bit_length()
+    assert min(salt.bit_length() for salt in salts) > 220  # uniform below the field, not just above 2^128
+
+
 @pytest.mark.parametrize("address", ["0x123", "0xZZ00000000000000000000000000000000000000", "alice", ""])
 def test_invalid_address_is_refused(image, address):
     with pytest.raises(prover.ProverError, match="invalid Ethereum address"):
@@ -171,6 +215,7 @@ def test_cli_prove_then_verify(tmp_path, image):
     assert result.exit_code == 0, result.output
     assert runner.invoke(main, ["verify", str(out)]).exit_code == 0
     data = json.loads(out.read_text())
+    assert check_salt(int(data["salt"])).bit_length() > 200  # a random salt, kept
     data["binding"] = str(int(data["binding"]) + 1)
     out.write_text(json.dumps(data))
     result = runner.invoke(main, ["verify", str(out)])
