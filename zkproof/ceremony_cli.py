@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from zkproof import ceremony as tau
-from zkproof import phase2
+from zkproof import phase2, trust
 from zkproof.ceremony import CeremonyError, Log
 from zkproof.paths import DEFAULT_MODEL, artifact_dir, circuit_path, compile_dir
 from zkproof.phase2 import ceremony_folder
@@ -89,39 +89,63 @@ def contribute(folder: Path | None, model: str, name: str, entropy: str) -> None
         raise click.ClickException(str(error)) from error
 
 
+def _ptau_report(transcript: phase2.Transcript, ptau: Path | None, check: str | None) -> dict:
+    """The powers of tau as recomputed from the file (the transcript's label only quoted as its claim)."""
+    if ptau is None:
+        return {"file": None, "claimed_source": transcript.ptau["source"], "published": None, "check": check}
+    return {"file": str(ptau), "power": tau.ptau_power(ptau), "blake2b": tau.ptau_blake2b(ptau),
+            "published": tau.is_published(ptau), "claimed_source": transcript.ptau["source"], "check": check}
+
+
 @ceremony.command()
 @folder_argument
 @model_option
 @r1cs_option
 @ptau_option("The ceremony's powers of tau (default: artifacts/ptau/ or build/ptau/, by its recorded name).")
+@click.option("--skip-ptau-check", is_flag=True,
+              help="Do not run `snarkjs powersoftau verify` on the powers of tau (about 9 s at 2^13, doubling with "
+                   "each power); it is then no production key unless the file passed it here before.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def verify(folder: Path | None, model: str, r1cs: Path | None, ptau: Path | None, as_json: bool) -> None:
+def verify(folder: Path | None, model: str, r1cs: Path | None, ptau: Path | None, skip_ptau_check: bool,
+           as_json: bool) -> None:
     """Verify the ceremony in FOLDER, default the committed key of the model (artifacts/<model>/): the chain from
-    the r1cs and the powers of tau to the final key. Exit 1 on any break."""
+    the r1cs and the powers of tau to the final key, and whether it is production-ready (re-derived from the
+    files: a published powers of tau by its blake2b, contributions from outside the development build, a beacon).
+    Exit 1 on any break; a development key that verifies exits 0."""
     folder = _folder(folder, artifact_dir(model))
-    transcript, error = None, None
+    log = partial(click.echo, err=True) if as_json else click.echo
+    transcript, ptau_file, error = None, None, None
     try:
         transcript = phase2.load(folder)
-        log = partial(click.echo, err=True) if as_json else click.echo
-        phase2.verify(folder, _r1cs(model, r1cs, log), phase2.ptau_for(transcript, ptau), log)
+        ptau_file = phase2.ptau_for(transcript, ptau)
+        phase2.verify(folder, _r1cs(model, r1cs, log), ptau_file, log)
     except (CeremonyError, click.ClickException) as failure:
         error = str(failure) if isinstance(failure, CeremonyError) else failure.format_message()
+    check = None
+    if ptau_file and error is None:
+        check = trust.ptau_check_reason(ptau_file, run=not skip_ptau_check, log=log) or "passed"
+    reasons = [*([f"the ceremony does not verify: {error}"] if error else []),
+               *(trust.transcript_reasons(transcript, ptau_file) if transcript else []),
+               *([check] if check not in (None, "passed") else [])]
     contributions = [{"index": c.index, "name": c.name, "hash": c.hash} for c in transcript.contributions] \
         if transcript else []
     beacon = transcript.beacon.value if transcript and transcript.beacon else None
+    ptau_report = _ptau_report(transcript, ptau_file, check) if transcript else None
     if as_json:
         click.echo(json.dumps({"ok": error is None, "error": error, "folder": str(folder),
+                               "production_ready": not reasons, "reasons": reasons,
                                "circuit": transcript.circuit if transcript else None,
                                "r1cs_sha256": transcript.r1cs_sha256 if transcript else None,
-                               "ptau": transcript.ptau if transcript else None,
-                               "contributions": contributions, "beacon": beacon,
+                               "ptau": ptau_report, "contributions": contributions, "beacon": beacon,
                                "key_sha256": transcript.chain[-1].sha256 if transcript else None}))
     else:
         for entry in contributions:
             click.echo(f"#{entry['index']} {entry['name']}: {entry['hash']}")
-        if transcript:
-            click.echo(f"beacon: {beacon or 'not applied yet'}; powers of tau: {transcript.ptau['file']} "
-                       f"({transcript.ptau['source']})")
+        if ptau_report:
+            published = "published" if ptau_report["published"] else "NOT a published one"
+            click.echo(f"beacon: {beacon or 'not applied yet'}; powers of tau: {ptau_report['file']}, {published} "
+                       f"(its blake2b, recomputed); snarkjs powersoftau verify: {check}")
+        click.echo("production-ready: " + ("yes" if not reasons else "NO: " + "; ".join(reasons)))
     if error is not None:
         raise click.ClickException(f"the ceremony in {folder} does NOT verify: {error}")
     if not as_json:

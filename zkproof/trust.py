@@ -64,6 +64,13 @@ def contribution_reasons(transcript: phase2.Transcript) -> list[str]:
     return reasons
 
 
+def transcript_reasons(transcript: phase2.Transcript, ptau: Path | None,
+                       published: Mapping[int, str] = PUBLISHED_PTAU_BLAKE2B) -> list[str]:
+    """Why a ceremony makes no production key, seen without snarkjs: its powers of tau, contributions, beacon."""
+    reason = ptau_reason(transcript, ptau, published)
+    return [*([reason] if reason else []), *contribution_reasons(transcript)]
+
+
 def ptau_check_reason(ptau: Path, *, run: bool, log: Log = _quiet) -> str | None:
     """Why the powers of tau's own check (`snarkjs powersoftau verify`, cached) does not stand: it failed, or it
     was skipped (`run` False) and never ran here. None when it passed."""
@@ -130,8 +137,7 @@ def key_readiness(model: str, ptau: Path | None = None, *, log: Log = _quiet,
     if ptau is None:
         with suppress(CeremonyError):
             ptau = phase2.ptau_for(transcript)
-    reason = ptau_reason(transcript, ptau, published)
-    reasons = [*([reason] if reason else []), *contribution_reasons(transcript), *_model_reasons(model, transcript)]
+    reasons = [*transcript_reasons(transcript, ptau, published), *_model_reasons(model, transcript)]
     if not reasons:
         reasons = [reason for reason in (_verified_chain(model, transcript, ptau, log),
                                          ptau_check_reason(ptau, run=check_ptau, log=log)) if reason]
