@@ -58,7 +58,7 @@ test: setup
 test-slow: setup
 	ape test tests/unit -m slow -q --disable-isolation
 	tools/chain-tests.sh slow
-	ape test tests/e2e/test_scripts.py -m slow -q --disable-isolation
+	ape test tests/e2e/test_scripts.py tests/e2e/test_script_faults.py -m slow -q --disable-isolation
 
 ## build-circuit: regenerate the circuit and its artifacts (reuses the cached local ceremony)
 build-circuit: setup

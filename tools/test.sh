@@ -12,7 +12,7 @@ started=$SECONDS
 ape test tests/unit tests/e2e/test_scripts.py tests/e2e/test_web_server.py -q -m "not slow" --disable-isolation \
     >"$log" 2>&1 &
 offline=$!
-tools/chain-tests.sh "not slow" tests/e2e/test_script_faults.py
+tools/chain-tests.sh "not slow" tests/e2e/test_script_faults.py tests/e2e/test_trusted_deploy.py
 chain=$?
 wait "$offline"
 units=$?

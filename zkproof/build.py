@@ -39,6 +39,8 @@ CIRCOM = NODE_MODULES / ".bin" / "circom2"
 CIRCOM_WASM = NODE_MODULES / "circom2" / "circom.wasm"
 CIRCOMLIB = NODE_MODULES / "circomlib" / "circuits"
 PUBLIC_SIGNALS = 2  # commitment, binding
+TIES_CHECKED = BUILD / "ties-checked.json"
+"""Keys (sha256) whose verification key and verifier contract (sha256) were found to be theirs."""
 
 
 class BuildError(RuntimeError):
@@ -253,8 +255,6 @@ def check_ties(model: str) -> None:
     sources and compiler (the manifest's compile inputs, and build/'s compile of them where there is one), its
     wasm and key are the manifest's, and its verification key and verifier contract are those of its key
     (BuildError naming the first tie that does not hold). Compiles nothing."""
-    import groth16py
-
     try:
         network = quantize.load(model)
     except quantize.QuantizationError as error:
@@ -274,16 +274,33 @@ def check_ties(model: str) -> None:
     for name, path in (("wasm", wasm_path(model)), ("zkey", zkey_path(model))):
         if not path.is_file() or file_sha256(path) != recorded[f"{name}_sha256"]:
             raise BuildError(f"{_shown(path)} is not the {name} its manifest names: rebuild")
+    _check_key_exports(model, recorded["zkey_sha256"])
+
+
+def _check_key_exports(model: str, zkey_sha256: str) -> None:
+    """The verification key and the verifier contract are those of the key (BuildError if not). A positive answer
+    is remembered in build/ for these exact three files (exporting the verifier again takes about a second)."""
+    import groth16py
+
+    vkey, solidity = verification_key_path(model), verifier_source(model)
+    if not vkey.is_file() or not solidity.is_file():
+        raise BuildError(f"{_shown(vkey)} or {_shown(solidity)} is missing: rebuild")
+    tied = f"{zkey_sha256}:{file_sha256(vkey)}:{file_sha256(solidity)}"
+    if tied in (json.loads(TIES_CHECKED.read_text()) if TIES_CHECKED.is_file() else []):
+        return
     _, from_key = groth16py.import_zkey(str(zkey_path(model)))
-    exported = json.loads(verification_key_path(model).read_text())
+    exported = json.loads(vkey.read_text())
     if any(exported.get(field) != value for field, value in json.loads(from_key.to_json()).items()):
-        raise BuildError(f"{_shown(verification_key_path(model))} is not the key's verification key")
+        raise BuildError(f"{_shown(vkey)} is not the key's verification key")
     with tempfile.TemporaryDirectory() as scratch:
-        solidity = Path(scratch) / "verifier.sol"
-        ceremony.export_verifier(zkey_path(model), Path(scratch) / "vk.json", solidity, verifier_contract(model),
+        fresh = Path(scratch) / "verifier.sol"
+        ceremony.export_verifier(zkey_path(model), Path(scratch) / "vk.json", fresh, verifier_contract(model),
                                  log=lambda _: None)
-        if solidity.read_text() != verifier_source(model).read_text():
-            raise BuildError(f"{_shown(verifier_source(model))} is not the verifier of the key")
+        if fresh.read_text() != solidity.read_text():
+            raise BuildError(f"{_shown(solidity)} is not the verifier of the key")
+    known = json.loads(TIES_CHECKED.read_text()) if TIES_CHECKED.is_file() else []
+    TIES_CHECKED.parent.mkdir(parents=True, exist_ok=True)
+    TIES_CHECKED.write_text(json.dumps(sorted({*known, tied}), indent=1) + "\n")
 
 
 def check(model: str, ptau: Path | None = None, log: Log = print) -> None:

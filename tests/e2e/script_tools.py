@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,10 +24,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+UPSTREAM = "ethereum:upstream:node"
+"""ape-config.yaml's stand-in for a network that is not a local development chain (chain 31338)."""
+UPSTREAM_CHAIN_ID = 31338
+
+
 @contextmanager
-def anvil(port: int) -> Iterator[str]:
-    """An anvil on `port` for the length of the block; yields its URL."""
-    process = subprocess.Popen(["anvil", "--host", "127.0.0.1", "--port", str(port), "--silent"])
+def anvil(port: int, *options: str) -> Iterator[str]:
+    """An anvil on `port` (with anvil's `options`) for the length of the block; yields its URL."""
+    process = subprocess.Popen(["anvil", "--host", "127.0.0.1", "--port", str(port), "--silent", *options])
     deadline = time.monotonic() + 20
     while socket.socket().connect_ex(("127.0.0.1", port)) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -37,14 +43,27 @@ def anvil(port: int) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def ape_run(node: str | None, records: Path, *args: str) -> subprocess.CompletedProcess:
-    """`ape run …` on ethereum:local:foundry at `node` (None: ape-foundry starts its own anvil)."""
+def ape_run(node: str | None, records: Path, *args: str, network: str = "ethereum:local:foundry"
+            ) -> subprocess.CompletedProcess:
+    """`ape run …` on `network` at `node` (None: ape-foundry starts its own anvil); with `network=UPSTREAM`, `node`
+    is the upstream anvil's URL."""
     env = dict(os.environ, ZKMNIST_DEPLOYMENTS=str(records))
     env.pop("APE_FOUNDRY_HOST", None)
-    if node:
+    if network == UPSTREAM:
+        env["ZKMNIST_UPSTREAM_PORT"] = node.rsplit(":", 1)[1]
+    elif node:
         env["APE_FOUNDRY_HOST"] = node
-    return subprocess.run([APE, "run", *args, "--network", "ethereum:local:foundry"], cwd=ROOT, env=env,
+    return subprocess.run([APE, "run", *args, "--network", network], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
+
+
+def rpc(node: str, method: str, *params: object) -> object:
+    """One JSON-RPC call to `node`; its result."""
+    request = urllib.request.Request(node, json.dumps({"jsonrpc": "2.0", "id": 1, "method": method,
+                                                       "params": list(params)}).encode(),
+                                     {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())["result"]
 
 
 def one_line_error(result: subprocess.CompletedProcess) -> str:

@@ -51,3 +51,42 @@ def test_an_ephemeral_chain_is_announced_and_leaves_no_record(records):
     deployed = ape_run(None, records, "deploy", "--account", "TEST::0")
     assert deployed.returncode == 0 and "not kept (ephemeral chain)" in deployed.stdout
     assert not records.exists() or not list(records.iterdir())
+
+
+def _batch_record_of_an_earlier_chain(records) -> None:
+    """A batch record beside the registry's as an earlier chain left it: anvil gives a new chain the same addresses
+    and chain id, so only its block (past this chain's head) tells."""
+    registry = json.loads((records / "ethereum-local.json").read_text())["registry"]
+    (records / "ethereum-local.batch.json").write_text(json.dumps({
+        "registry": registry, "batch_registry": "0x" + "ab" * 20, "chain_id": 31337, "block": 40,
+        "block_hash": "0x" + "cd" * 32, "verifiers": {"2": "0x" + "ef" * 20}}))
+
+
+def _stale_batch_warning(result) -> str:
+    [line] = [line for line in (result.stderr + result.stdout).splitlines() if "batch deployment record" in line]
+    return line
+
+
+def test_a_stale_batch_record_is_said_in_one_line_and_never_stops_a_single_submit(records):
+    with anvil(free_port()) as node:
+        assert ape_run(node, records, "deploy", "--account", "TEST::0").returncode == 0
+        _batch_record_of_an_earlier_chain(records)
+        submitted = ape_run(node, records, "prove_and_submit", "--sample", "0", "--json", "--account", "TEST::1")
+        assert last_json(submitted)["recorded"] is True
+        assert "is stale (its block 40 is past the chain's head" in _stale_batch_warning(submitted)
+        listed = ape_run(node, records, "records")
+        assert listed.returncode == 0 and "is stale" in _stale_batch_warning(listed)
+
+
+@pytest.mark.slow
+def test_a_batch_then_a_reset_chain_then_a_single_submit(records):
+    """The user's path: the batch path once, a fresh anvil on the same port, `deploy`, then a single submit."""
+    port = free_port()
+    with anvil(port) as node:
+        batch = last_json(ape_run(node, records, "prove_and_submit", "--batch", "2", "--json", "--account", "TEST::1"))
+        assert batch["recorded"] is True and (records / "ethereum-local.batch.json").is_file()
+    with anvil(port) as node:
+        assert ape_run(node, records, "deploy", "--account", "TEST::0").returncode == 0
+        single = ape_run(node, records, "prove_and_submit", "--sample", "0", "--json", "--account", "TEST::1")
+        assert last_json(single)["recorded"] is True
+        assert "is stale" in _stale_batch_warning(single)

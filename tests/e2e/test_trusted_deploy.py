@@ -1,0 +1,44 @@
+"""Which keys the scripts put on which chains: the committed development key goes on a local development chain, and
+on any other network (`upstream`, chain 31338, stands for one) only when asked for on purpose, with the warning
+kept in the deployment record. A refusal is one line, exit 2, and sends nothing."""
+
+from __future__ import annotations
+
+import json
+
+from script_tools import UPSTREAM, UPSTREAM_CHAIN_ID, anvil, ape_run, free_port, one_line_error, rpc
+
+from zkproof.key_policy import ALLOW_FLAG
+
+OWNER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # TEST::0
+
+
+def test_a_development_key_is_refused_outside_a_development_chain_and_nothing_is_sent(records):
+    with anvil(free_port(), "--chain-id", str(UPSTREAM_CHAIN_ID)) as node:
+        refused = ape_run(node, records, "deploy", "--account", "TEST::0", network=UPSTREAM)
+        assert refused.returncode == 2
+        line = one_line_error(refused)
+        assert "not production-ready" in line and "powers of tau" in line and ALLOW_FLAG in line
+        assert rpc(node, "eth_getTransactionCount", OWNER, "latest") == "0x0"
+        assert not (records / "ethereum-upstream.json").exists()
+
+        allowed = ape_run(node, records, "deploy", "--account", "TEST::0", ALLOW_FLAG, network=UPSTREAM)
+        assert allowed.returncode == 0, allowed.stderr
+        assert "development key on ethereum:upstream" in allowed.stderr
+        [entry] = json.loads((records / "ethereum-upstream.json").read_text())["models"]
+        assert "anyone who ran its set-up can forge proofs" in entry["key_warning"]
+
+        sent = rpc(node, "eth_getTransactionCount", OWNER, "latest")
+        again = ape_run(node, records, "register_model", "--model", "mnist_cnn", "--account", "TEST::0",
+                        network=UPSTREAM)
+        assert again.returncode == 2 and "mnist_cnn's key is not production-ready" in one_line_error(again)
+        assert rpc(node, "eth_getTransactionCount", OWNER, "latest") == sent
+
+
+def test_the_same_key_deploys_without_a_word_on_a_local_chain(records):
+    with anvil(free_port()) as node:
+        deployed = ape_run(node, records, "deploy", "--account", "TEST::0")
+        assert deployed.returncode == 0, deployed.stderr
+        assert "development key" not in deployed.stderr
+        [entry] = json.loads((records / "ethereum-local.json").read_text())["models"]
+        assert entry["key_warning"] == ""
