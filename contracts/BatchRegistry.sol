@@ -14,7 +14,9 @@ import {IDigitRegistry} from "./interfaces/IDigitRegistry.sol";
 /// @dev A separate contract rather than more functions on DigitRegistry: that keeps `DigitRegistry.submit`'s
 ///      selector dispatch, and so its gas, as it is. Models (identifiers, ONNX hashes, active flags) are the
 ///      DigitRegistry's: a model it deactivates takes no more batches here. Each batch is bound to its submitter:
-///      the registry builds `binding = Σ digits[i] << (160 + 4·i) | msg.sender` itself.
+///      the registry builds `binding = Σ digits[i] << (160 + 4·i) | msg.sender` itself. Each batch verifier is bound
+///      to its key's ceremony hash and registration time, serves one model and size, is never replaced, and can be
+///      made final per model (`closeBatchSizes`).
 contract BatchRegistry is IBatchRegistry, TwoStepOwnable {
     /// @notice The most digits in one batch: one record word holds 16 digits of 4 bits.
     uint256 public constant MAX_BATCH = 16;
@@ -24,13 +26,20 @@ contract BatchRegistry is IBatchRegistry, TwoStepOwnable {
     /// @inheritdoc IBatchRegistry
     IDigitRegistry public immutable registry;
 
-    /// @dev Batch verifiers by model and batch size.
-    mapping(uint32 modelId => mapping(uint256 size => address verifier)) private _verifiers;
+    /// @dev Batch verifiers by model and batch size: the verifier and its registration time in one slot (all that
+    ///      `submitBatch` reads), the ceremony hash in the next.
+    mapping(uint32 modelId => mapping(uint256 size => BatchVerifier)) private _verifiers;
 
     /// @dev Batch records by model and batch commitment, one word each: the digits (bits 0..63, digit i in bits
     ///      4i..4i+3, 0xF in every nibble past the batch's size), the submitter (64..223) and the block timestamp
     ///      (224..255, seconds: enough until the year 2106); zero if none (the submitter is never zero).
     mapping(uint32 modelId => mapping(uint256 batchCommitment => uint256 packedRecord)) private _batches;
+
+    /// @dev Every verifier registered, for any model and size: each serves one, so no batch is recorded twice.
+    mapping(address verifier => bool registered) private _inUse;
+
+    /// @inheritdoc IBatchRegistry
+    mapping(uint32 modelId => bool closed) public batchSizesClosed;
 
     /// @notice Creates an empty batch registry for the models of `registry_`.
     /// @param registry_ The DigitRegistry whose models batches are proven for.
@@ -40,14 +49,36 @@ contract BatchRegistry is IBatchRegistry, TwoStepOwnable {
     }
 
     /// @inheritdoc IBatchRegistry
-    function registerBatchVerifier(uint32 modelId, uint256 size, address verifier) external onlyOwner {
+    /// @dev Checks, in order: the size, the ceremony hash, the verifier has code and serves nothing yet, the model
+    ///      is known and active in the DigitRegistry, its sizes are open, and the size has no verifier yet.
+    function registerBatchVerifier(uint32 modelId, uint256 size, address verifier, bytes32 ceremonySha256)
+        external
+        onlyOwner
+    {
         if (size == 0 || size > MAX_BATCH) revert BatchSizeOutOfRange(size);
+        if (ceremonySha256 == bytes32(0)) revert MissingCeremonyHash();
         if (verifier.code.length == 0) revert IDigitRegistry.VerifierNotContract(verifier);
-        if (registry.modelOf(modelId).verifier == address(0)) revert IDigitRegistry.UnknownModel(modelId);
-        if (_verifiers[modelId][size] != address(0)) revert BatchVerifierAlreadyRegistered(modelId, size);
+        if (_inUse[verifier]) revert BatchVerifierInUse(verifier);
+        IDigitRegistry.Model memory model = registry.modelOf(modelId);
+        if (model.verifier == address(0)) revert IDigitRegistry.UnknownModel(modelId);
+        if (!model.active) revert IDigitRegistry.ModelInactive(modelId);
+        if (batchSizesClosed[modelId]) revert BatchSizesAlreadyClosed(modelId);
+        BatchVerifier storage entry = _verifiers[modelId][size];
+        if (entry.verifier != address(0)) revert BatchVerifierAlreadyRegistered(modelId, size);
 
-        _verifiers[modelId][size] = verifier;
-        emit BatchVerifierRegistered(modelId, size, verifier);
+        uint48 registeredAt = uint48(block.timestamp);
+        (entry.verifier, entry.registeredAt, entry.ceremonySha256) = (verifier, registeredAt, ceremonySha256);
+        _inUse[verifier] = true;
+        emit BatchVerifierRegistered(modelId, size, verifier, ceremonySha256, registeredAt);
+    }
+
+    /// @inheritdoc IBatchRegistry
+    function closeBatchSizes(uint32 modelId) external onlyOwner {
+        if (registry.modelOf(modelId).verifier == address(0)) revert IDigitRegistry.UnknownModel(modelId);
+        if (batchSizesClosed[modelId]) revert BatchSizesAlreadyClosed(modelId);
+
+        batchSizesClosed[modelId] = true;
+        emit BatchSizesClosed(modelId);
     }
 
     /// @inheritdoc IBatchRegistry
@@ -59,7 +90,7 @@ contract BatchRegistry is IBatchRegistry, TwoStepOwnable {
         external
     {
         uint256 size = digits.length;
-        address verifier = _verifiers[modelId][size];
+        address verifier = _verifiers[modelId][size].verifier;
         if (verifier == address(0)) revert UnknownBatchVerifier(modelId, size);
         if (!_active(modelId)) revert IDigitRegistry.ModelInactive(modelId);
         uint256 packed;
@@ -92,6 +123,7 @@ contract BatchRegistry is IBatchRegistry, TwoStepOwnable {
         record.digit = uint8(digit);
         record.submitter = address(uint160(packed >> 64));
         record.timestamp = uint48(packed >> 224);
+        record.size = uint8(_size(packed));
     }
 
     /// @inheritdoc IBatchRegistry
@@ -102,8 +134,7 @@ contract BatchRegistry is IBatchRegistry, TwoStepOwnable {
     {
         uint256 packed = _batches[modelId][batchCommitment];
         if (packed == 0) return (digits, submitter, timestamp);
-        uint256 size;
-        while (size < MAX_BATCH && (packed >> (DIGIT_BITS * size)) & 0xF != 0xF) ++size;
+        uint256 size = _size(packed);
         digits = new uint8[](size);
         for (uint256 i; i < size; ++i) {
             digits[i] = uint8((packed >> (DIGIT_BITS * i)) & 0xF);
@@ -114,7 +145,19 @@ contract BatchRegistry is IBatchRegistry, TwoStepOwnable {
 
     /// @inheritdoc IBatchRegistry
     function verifierOf(uint32 modelId, uint256 size) external view returns (address) {
+        return _verifiers[modelId][size].verifier;
+    }
+
+    /// @inheritdoc IBatchRegistry
+    function batchVerifierOf(uint32 modelId, uint256 size) external view returns (BatchVerifier memory) {
         return _verifiers[modelId][size];
+    }
+
+    /// @dev The number of digits of a packed batch record: the nibbles before the first 0xF.
+    /// @param packed A record word.
+    /// @return size The batch's size.
+    function _size(uint256 packed) private pure returns (uint256 size) {
+        while (size < MAX_BATCH && (packed >> (DIGIT_BITS * size)) & 0xF != 0xF) ++size;
     }
 
     /// @dev Whether `modelId` is active in the DigitRegistry: `modelOf`'s second word, read without decoding the

@@ -87,9 +87,9 @@ contract DigitRegistry is IDigitRegistry, TwoStepOwnable {
     }
 
     /// @inheritdoc IDigitRegistry
-    function isProven(uint256 commitment, uint8 digit) external view returns (bool) {
+    function isProven(uint256 commitment, uint32 modelId, uint8 digit) external view returns (bool) {
         uint256 packed = _records[commitment];
-        return packed != 0 && uint8(packed) == digit;
+        return packed != 0 && uint8(packed) == digit && uint32(packed >> 168) == modelId && _models[modelId].active;
     }
 
     /// @inheritdoc IDigitRegistry

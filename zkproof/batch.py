@@ -210,6 +210,12 @@ class Artifacts:
     def manifest(self) -> Path:
         return self.folder / "manifest.json"
 
+    @property
+    def ceremony_sha256(self) -> str:
+        """The hash a BatchRegistry registers this key's verifier with (64 hex digits, no 0x): for the development
+        key, the sha256 of the zkey it proves with."""
+        return file_sha256(self.proving_key)
+
 
 def folder_for(model: str, n: int) -> Path:
     return BUILD / "batch" / f"{model}-{n}"

@@ -14,8 +14,14 @@ import {IDigitRegistry} from "../interfaces/IDigitRegistry.sol";
 ///      bounty was posted, which is checked as `record.timestamp > openedAt`: the registry stores only a record's
 ///      block timestamp, not its block number. The check is sound, since a strictly later timestamp means a
 ///      strictly later block, and conservative: a record made in the deployment's block, or in a later block
-///      with the same timestamp, is refused. The sponsor may cancel while the bounty is unclaimed.
+///      with the same timestamp, is refused. A record of a model the registry has since deactivated is refused too.
+///      The sponsor cancels in two steps: `requestCancel` announces it, `cancel` refunds no earlier than
+///      `CANCEL_DELAY` later, and claims stay open (and settle the bounty) until then, so a sponsor who sees a
+///      winning record cannot front-run its claim with a cancellation.
 contract DigitBounty {
+    /// @notice How long after `requestCancel` the sponsor must wait before `cancel`; claims stay open meanwhile.
+    uint256 public constant CANCEL_DELAY = 1 days;
+
     /// @notice The registry whose records are trusted.
     IDigitRegistry public immutable registry;
     /// @notice The model that must have classified the image.
@@ -32,6 +38,8 @@ contract DigitBounty {
     bool public settled;
     /// @notice The account that was paid; zero until then.
     address public winner;
+    /// @notice The earliest timestamp at which the sponsor may `cancel`; zero until `requestCancel`.
+    uint48 public cancelableAt;
 
     /// @notice The bounty was paid or cancelled already.
     error AlreadySettled();
@@ -44,12 +52,22 @@ contract DigitBounty {
     error NotSponsor(address caller);
     /// @notice Sending the reward to `to` failed.
     error PaymentFailed(address to);
+    /// @notice The sponsor has already announced a cancellation, possible from `cancelableAt`.
+    error CancelAlreadyRequested(uint256 cancelableAt);
+    /// @notice `cancel` needs a `requestCancel` first.
+    error CancelNotRequested();
+    /// @notice The cancellation is possible only from `cancelableAt` (announced by `requestCancel`).
+    error CancelTooEarly(uint256 cancelableAt);
 
     /// @notice Emitted when the reward is paid.
     /// @param winner The submitter of the winning record.
     /// @param commitment The winning commitment.
     /// @param amount The reward in wei.
     event BountyPaid(address indexed winner, uint256 indexed commitment, uint256 amount);
+
+    /// @notice Emitted when the sponsor announces a cancellation; claims stay possible until it happens.
+    /// @param cancelableAt The earliest timestamp at which the sponsor may cancel.
+    event CancelRequested(uint256 cancelableAt);
 
     /// @notice Emitted when the sponsor cancels the bounty and takes the reward back.
     /// @param amount The refund in wei.
@@ -71,11 +89,14 @@ contract DigitBounty {
         openedAt = uint48(block.timestamp);
     }
 
-    /// @notice Pays the whole reward to the submitter of `commitment`'s record, if it qualifies; anyone may call it.
+    /// @notice Pays the whole reward to the submitter of `commitment`'s record, if it qualifies; anyone may call it,
+    ///         also after the sponsor has requested a cancellation.
+    /// @dev Reverts with the registry's `ModelInactive` if the bounty's model has been deactivated.
     /// @param commitment A commitment recorded in the registry with this bounty's digit and model, at a timestamp
     ///        strictly later than `openedAt`.
     function claim(uint256 commitment) external {
         if (settled) revert AlreadySettled();
+        _requireActiveModel();
         IDigitRegistry.Record memory record = registry.recordOf(commitment);
         if (
             record.submitter == address(0) || record.digit != digit || record.modelId != modelId
@@ -85,15 +106,35 @@ contract DigitBounty {
         _pay(record.submitter, commitment);
     }
 
-    /// @notice Cancels the unclaimed bounty and refunds the sponsor.
+    /// @notice Announces that the sponsor will cancel the unclaimed bounty, no earlier than `CANCEL_DELAY` from now.
+    function requestCancel() external {
+        if (msg.sender != sponsor) revert NotSponsor(msg.sender);
+        if (settled) revert AlreadySettled();
+        if (cancelableAt != 0) revert CancelAlreadyRequested(cancelableAt);
+
+        uint48 at = uint48(block.timestamp + CANCEL_DELAY);
+        cancelableAt = at;
+        emit CancelRequested(at);
+    }
+
+    /// @notice Cancels the unclaimed bounty and refunds the sponsor, once the announced delay has passed.
     function cancel() external {
         if (msg.sender != sponsor) revert NotSponsor(msg.sender);
         if (settled) revert AlreadySettled();
+        uint48 at = cancelableAt;
+        if (at == 0) revert CancelNotRequested();
+        if (block.timestamp < at) revert CancelTooEarly(at);
 
         settled = true;
         uint256 amount = address(this).balance;
         emit BountyCancelled(amount);
         _send(sponsor, amount);
+    }
+
+    /// @dev Reverts with the registry's `ModelInactive` unless the bounty's model is active: records of a model
+    ///      the registry's owner deactivated (a broken circuit, a leaked key) are not trusted.
+    function _requireActiveModel() internal view {
+        if (!registry.modelOf(modelId).active) revert IDigitRegistry.ModelInactive(modelId);
     }
 
     /// @dev Settles the bounty and pays the whole balance to `submitter` (effects before the transfer).

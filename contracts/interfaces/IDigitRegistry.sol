@@ -123,11 +123,16 @@ interface IDigitRegistry {
     /// @return The record.
     function recordOf(uint256 commitment) external view returns (Record memory);
 
-    /// @notice Whether `commitment` has been proven to be classified as `digit`.
+    /// @notice Whether `commitment` has been proven to be classified as `digit` by model `modelId`, a model that is
+    ///         still active: the question an integrator should ask. A record of another model, or of a model the
+    ///         owner has since deactivated (a broken circuit or a leaked key), does not count.
+    /// @dev The model's current active flag is read, and a deactivated model is never reactivated, so its records
+    ///      stop counting for good. Integrators that also need freshness compare `recordOf`'s timestamp.
     /// @param commitment The commitment to look up.
+    /// @param modelId The model the classification must have been proven with.
     /// @param digit The digit to check.
-    /// @return True if the commitment is recorded with this digit.
-    function isProven(uint256 commitment, uint8 digit) external view returns (bool);
+    /// @return True if the commitment is recorded with this model and digit and the model is active.
+    function isProven(uint256 commitment, uint32 modelId, uint8 digit) external view returns (bool);
 
     /// @notice The model registered under `modelId`; all fields zero if none.
     /// @param modelId The model's identifier.

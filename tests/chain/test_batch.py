@@ -1,22 +1,28 @@
 """BatchRegistry with real batch proofs of 2 digits (development key, built once into build/batch/): the record,
-its gas, every rejection per slot, the client's reads and aggregates, and the bounty claimed from a batch."""
+its gas, every rejection per slot, the client's reads and aggregates, and the bounty claimed from a batch (slow);
+and what binds a batch verifier (ceremony hash, time, one model and size, closed sizes), with a forging verifier
+that accepts anything (quick)."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import ape
 import numpy as np
 import pytest
+from chain_tools import always_true_verifier
 
 from zkproof import batch, data
-from zkproof.registry import DEFAULT_MODEL_ID, BatchRecord, Registry, RegistryError
+from zkproof.registry import DEFAULT_MODEL_ID, BatchRecord, BatchVerifier, Registry, RegistryError
 from zkproof.statement import ADDRESS_BITS, SCALAR_FIELD
 
-pytestmark = pytest.mark.slow  # compiles and sets up a whole batch circuit: `make test-slow`
+slow = pytest.mark.slow  # compiles and sets up a whole batch circuit: `make test-slow`
 
 MODEL = DEFAULT_MODEL_ID
 SIZE = 2
 LABELS = (4, 9)  # held-out images of these digits make the batch
 REWARD = 10**15
+CEREMONY = bytes.fromhex("c0" * 32)  # the ceremony hash the quick tests register their verifiers with
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +59,7 @@ def batches(owner, client, artifacts):
     return client.deploy_batch(owner, artifacts, log=lambda line: None)
 
 
+@slow
 def test_batch_is_recorded_with_every_digit(client, batches, prove_batch, alice, bob, chain, capsys):
     proof = prove_batch(alice)
     assert proof.digits == LABELS
@@ -80,6 +87,7 @@ def test_batch_is_recorded_with_every_digit(client, batches, prove_batch, alice,
     assert len(proof.commitments) == SIZE and proof.batch_commitment not in proof.commitments
 
 
+@slow
 def test_client_aggregates_count_batch_digits(client, batches, prove_batch, bob):
     proof = prove_batch(bob)
     before = client.counts_per_digit()
@@ -92,6 +100,7 @@ def test_client_aggregates_count_batch_digits(client, batches, prove_batch, bob)
     assert [c.index for c in client.batch_classifications(digit=LABELS[1], submitter=bob.address)] == [1]
 
 
+@slow
 def test_record_is_one_storage_slot(client, batches, prove_batch, alice, chain):
     from eth_utils import keccak
 
@@ -110,6 +119,7 @@ def test_record_is_one_storage_slot(client, batches, prove_batch, alice, chain):
 # --- soundness, slot by slot ------------------------------------------------------------------------------------
 
 
+@slow
 @pytest.mark.parametrize("slot", range(SIZE))
 def test_wrong_digit_in_any_slot_reverts(batches, prove_batch, alice, slot):
     proof = prove_batch(alice)
@@ -122,6 +132,7 @@ def test_wrong_digit_in_any_slot_reverts(batches, prove_batch, alice, slot):
             batches.submitBatch(MODEL, proof.batch_commitment, digits, list(proof.words), sender=alice)
 
 
+@slow
 def test_digit_overflowing_into_its_neighbour_reverts(batches, prove_batch, alice):
     proof = prove_batch(alice)
     d0, d1 = proof.digits
@@ -134,6 +145,7 @@ def test_digit_overflowing_into_its_neighbour_reverts(batches, prove_batch, alic
         batches.submitBatch(MODEL, proof.batch_commitment, [d0, 10], list(proof.words), sender=alice)
 
 
+@slow
 def test_another_submitter_reverts(client, batches, prove_batch, alice, bob):
     proof = prove_batch(alice)
     with ape.reverts(batches.InvalidProof):
@@ -142,6 +154,7 @@ def test_another_submitter_reverts(client, batches, prove_batch, alice, bob):
         client.submit_batch(proof, bob)
 
 
+@slow
 def test_replayed_batch_reverts(client, batches, prove_batch, alice, bob):
     proof = prove_batch(alice)
     client.submit_batch(proof, alice)
@@ -151,6 +164,7 @@ def test_replayed_batch_reverts(client, batches, prove_batch, alice, bob):
         client.submit_batch(prove_batch(bob), bob)
 
 
+@slow
 def test_batch_commitment_not_of_its_images_reverts(batches, prove_batch, alice):
     proof = prove_batch(alice)
     for commitment in (proof.commitments[0], proof.commitments[1], proof.batch_commitment + 1):
@@ -161,20 +175,50 @@ def test_batch_commitment_not_of_its_images_reverts(batches, prove_batch, alice)
                             sender=alice)
 
 
+@slow
 def test_unknown_size_and_inactive_model_revert(client, registry, batches, prove_batch, owner, alice, artifacts):
     proof = prove_batch(alice)
     with ape.reverts(batches.UnknownBatchVerifier, modelId=MODEL, size=3):
         batches.submitBatch(MODEL, proof.batch_commitment, [*proof.digits, 0], list(proof.words), sender=alice)
     with ape.reverts(batches.UnknownBatchVerifier):
         batches.submitBatch(MODEL + 1, proof.batch_commitment, list(proof.digits), list(proof.words), sender=alice)
-    with ape.reverts(batches.BatchVerifierAlreadyRegistered):
-        batches.registerBatchVerifier(MODEL, SIZE, batches.verifierOf(MODEL, SIZE), sender=owner)
+    real = batches.verifierOf(MODEL, SIZE)
+    with ape.reverts(batches.BatchVerifierInUse, verifier=real):
+        batches.registerBatchVerifier(MODEL, 3, real, CEREMONY, sender=owner)
+    with ape.reverts(batches.BatchVerifierAlreadyRegistered, modelId=MODEL, size=SIZE):
+        batches.registerBatchVerifier(MODEL, SIZE, always_true_verifier(owner), CEREMONY, sender=owner)
     with ape.reverts(batches.BatchSizeOutOfRange, size=17):
-        batches.registerBatchVerifier(MODEL, 17, batches.verifierOf(MODEL, SIZE), sender=owner)
+        batches.registerBatchVerifier(MODEL, 17, real, CEREMONY, sender=owner)
     with ape.reverts(batches.OwnableUnauthorizedAccount):
-        batches.registerBatchVerifier(MODEL, 3, batches.verifierOf(MODEL, SIZE), sender=alice)
+        batches.registerBatchVerifier(MODEL, 3, always_true_verifier(alice), CEREMONY, sender=alice)
+    registry.deactivateModel(MODEL, sender=owner)
+    with ape.reverts(batches.ModelInactive, modelId=MODEL):
+        client.submit_batch(proof, alice)
 
 
+@slow
+def test_the_verifier_stands_on_the_key_it_proves_with(client, batches, artifacts, chain, monkeypatch, owner):
+    """The size's ceremony hash on chain is the development key's sha256, which the client checks: a rebuilt key
+    (another hash) is refused before anything is sent, since the registered verifier is never replaced."""
+    registered = client.batch_verifier(SIZE)
+    assert registered == BatchVerifier(str(batches.verifierOf(MODEL, SIZE)), artifacts.ceremony_sha256,
+                                       registered.registered_at)
+    assert len(artifacts.ceremony_sha256) == 64 and int(artifacts.ceremony_sha256, 16)
+    assert 0 < registered.registered_at <= chain.blocks.head.timestamp
+    assert client.has_batch_verifier(SIZE) and not client.has_batch_verifier(SIZE + 1)
+    monkeypatch.setattr(batch.Artifacts, "ceremony_sha256", property(lambda self: "11" * 32))
+    height = chain.blocks.height
+    with pytest.raises(RegistryError, match="stands on key"):
+        client.deploy_batch(owner, artifacts, log=lambda line: None)
+    batches.closeBatchSizes(MODEL, sender=owner)
+    assert client.batch_sizes_closed()
+    height = chain.blocks.height
+    with pytest.raises(RegistryError, match="batch sizes are closed"):
+        client.deploy_batch(owner, replace(artifacts, size=SIZE + 1), log=lambda line: None)
+    assert chain.blocks.height == height, "nothing was sent"
+
+
+@slow
 def test_binding_layout_matches_the_contract(prove_batch, alice):
     proof = prove_batch(alice)
     packed = sum(d << (4 * i) for i, d in enumerate(proof.digits))
@@ -186,8 +230,10 @@ def test_binding_layout_matches_the_contract(prove_batch, alice):
 # --- the bounty, claimed with a digit of a batch ------------------------------------------------------------------
 
 
+@slow
 def test_bounty_is_claimable_with_a_batch_digit(project, client, registry, batches, prove_batch, owner, alice, bob,
                                                 chain):
+    chain.mine(timestamp=chain.pending_timestamp + 5)  # a verifier counts only if registered strictly earlier
     bounty = owner.deploy(project.BatchDigitBounty, registry.address, batches.address, MODEL, LABELS[1], value=REWARD)
     proof = prove_batch(alice)
     chain.mine(timestamp=chain.pending_timestamp + 5)  # a record counts only with a strictly later timestamp
@@ -196,6 +242,7 @@ def test_bounty_is_claimable_with_a_batch_digit(project, client, registry, batch
         bounty.claimFromBatch(proof.batch_commitment, 0, sender=bob)  # digit LABELS[0], not the bounty's
     with ape.reverts(bounty.NotEligibleInBatch):
         bounty.claimFromBatch(proof.batch_commitment, SIZE, sender=bob)  # no such index
+    assert batches.digitOf(MODEL, proof.batch_commitment, 1).size == SIZE
     before = alice.balance
     receipt = bounty.claimFromBatch(proof.batch_commitment, 1, sender=bob)
     assert alice.balance == before + REWARD
@@ -206,6 +253,7 @@ def test_bounty_is_claimable_with_a_batch_digit(project, client, registry, batch
         bounty.claimFromBatch(proof.batch_commitment, 1, sender=bob)
 
 
+@slow
 def test_bounty_refuses_a_batch_recorded_before_it(project, client, registry, batches, prove_batch, owner, alice,
                                                    chain):
     proof = prove_batch(alice)
@@ -227,3 +275,72 @@ def test_client_without_batch_registry_says_so(client, deployment):
     assert bare.batch_classifications() == []
     with pytest.raises(RegistryError, match="no batch registry"):
         bare.batch_of(1)
+
+
+# --- what binds a batch verifier (quick: a forging verifier, no circuit) ------------------------------------------
+
+
+@pytest.fixture
+def bare_batches(project, registry, owner):
+    """A BatchRegistry of the module's registry, with no verifier yet."""
+    return owner.deploy(project.BatchRegistry, registry.address, owner.address)
+
+
+def forge(batches, sender, size: int, model_id: int = MODEL, commitment: int = 12345):
+    """Records a batch of `size` sevens with a proof of zeros: only a forging verifier takes it."""
+    return batches.submitBatch(model_id, commitment, [7] * size, [0] * 8, sender=sender)
+
+
+def test_registration_stores_and_emits_the_ceremony_hash_size_and_time(bare_batches, owner, chain):
+    forger = always_true_verifier(owner)
+    receipt = bare_batches.registerBatchVerifier(MODEL, 7, forger, CEREMONY, sender=owner)
+    timestamp = chain.blocks[receipt.block_number].timestamp
+    [event] = bare_batches.BatchVerifierRegistered.from_receipt(receipt)
+    assert (event.modelId, event.size, event.verifier, bytes(event.ceremonySha256), event.registeredAt) == (
+        MODEL, 7, forger, CEREMONY, timestamp)
+    entry = bare_batches.batchVerifierOf(MODEL, 7)
+    assert (entry.verifier, entry.registeredAt, bytes(entry.ceremonySha256)) == (forger, timestamp, CEREMONY)
+    none = bare_batches.batchVerifierOf(MODEL, 6)
+    assert (int(none.verifier, 16), none.registeredAt, bytes(none.ceremonySha256)) == (0, 0, b"\0" * 32)
+    with ape.reverts(bare_batches.MissingCeremonyHash):
+        bare_batches.registerBatchVerifier(MODEL, 6, always_true_verifier(owner), b"\0" * 32, sender=owner)
+
+
+def test_a_verifier_serves_one_model_and_one_size(bare_batches, registry, verifier, owner, alice):
+    """One verifier under two models would record the same batch twice: the second registration reverts."""
+    registry.registerModel(2, verifier.address, b"\x22" * 32, b"\0" * 32, "second", sender=owner)
+    forger = always_true_verifier(owner)
+    bare_batches.registerBatchVerifier(MODEL, 2, forger, CEREMONY, sender=owner)
+    for model_id, size in ((2, 2), (MODEL, 3)):
+        with ape.reverts(bare_batches.BatchVerifierInUse, verifier=forger):
+            bare_batches.registerBatchVerifier(model_id, size, forger, CEREMONY, sender=owner)
+    forge(bare_batches, alice, 2)
+    with ape.reverts(bare_batches.UnknownBatchVerifier, modelId=2, size=2):
+        forge(bare_batches, alice, 2, model_id=2)
+
+
+def test_an_unknown_or_inactive_model_takes_no_batch_verifier(bare_batches, registry, owner):
+    with ape.reverts(bare_batches.UnknownModel, modelId=9):
+        bare_batches.registerBatchVerifier(9, 2, always_true_verifier(owner), CEREMONY, sender=owner)
+    registry.deactivateModel(MODEL, sender=owner)
+    with ape.reverts(bare_batches.ModelInactive, modelId=MODEL):
+        bare_batches.registerBatchVerifier(MODEL, 2, always_true_verifier(owner), CEREMONY, sender=owner)
+
+
+def test_closed_batch_sizes_take_no_verifier_for_good(bare_batches, owner, alice):
+    bare_batches.registerBatchVerifier(MODEL, 2, always_true_verifier(owner), CEREMONY, sender=owner)
+    with ape.reverts(bare_batches.OwnableUnauthorizedAccount, account=alice.address):
+        bare_batches.closeBatchSizes(MODEL, sender=alice)
+    with ape.reverts(bare_batches.UnknownModel, modelId=9):
+        bare_batches.closeBatchSizes(9, sender=owner)
+    assert not bare_batches.batchSizesClosed(MODEL)
+    receipt = bare_batches.closeBatchSizes(MODEL, sender=owner)
+    assert [event.modelId for event in bare_batches.BatchSizesClosed.from_receipt(receipt)] == [MODEL]
+    assert bare_batches.batchSizesClosed(MODEL)
+    with ape.reverts(bare_batches.BatchSizesAlreadyClosed, modelId=MODEL):
+        bare_batches.registerBatchVerifier(MODEL, 7, always_true_verifier(owner), CEREMONY, sender=owner)
+    with ape.reverts(bare_batches.BatchSizesAlreadyClosed, modelId=MODEL):
+        bare_batches.closeBatchSizes(MODEL, sender=owner)
+    forge(bare_batches, alice, 2)  # a size registered before closing still takes batches
+    assert list(bare_batches.batchOf(MODEL, 12345)[0]) == [7, 7]
+    assert bare_batches.digitOf(MODEL, 12345, 1).size == 2

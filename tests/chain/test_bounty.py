@@ -2,7 +2,9 @@
 
 A record qualifies if it is for the bounty's model and digit and was made strictly after the bounty was posted,
 checked as `record.timestamp > openedAt`. Anvil gives consecutive blocks the same timestamp within a second, so
-tests that need an eligible record move the clock past `openedAt` first.
+tests that need an eligible record move the clock past `openedAt` first. The sponsor cancels in two steps, a day
+apart, so a cancel cannot front-run a claim; a deactivated model's records pay nothing; and BatchDigitBounty trusts
+no batch verifier registered since it was posted (tested with a forging verifier that accepts anything).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import ape
 import numpy as np
 import pytest
+from chain_tools import always_true_verifier
 from hexbytes import HexBytes
 
 from zkproof import data, prover
@@ -18,6 +21,9 @@ from zkproof.registry import DEFAULT_MODEL_ID, SUBMIT_GAS_BUDGET
 MODEL = DEFAULT_MODEL_ID
 REWARD = 10**18
 SUBMIT_GAS_LIMIT = 2 * SUBMIT_GAS_BUDGET  # twice the registry's budget for `submit`
+CLAIM_GAS_LIMIT = 200_000
+DAY = 86_400
+CEREMONY = bytes.fromhex("c0" * 32)
 
 _SECOND_TARGETS: dict[tuple[int, str], prover.Proof] = {}
 
@@ -214,20 +220,145 @@ def test_bounty_digit_must_be_a_decimal_digit(project, registry, owner):
         assert owner.deploy(project.DigitBounty, registry.address, MODEL, digit, value=REWARD).digit() == digit
 
 
-def test_sponsor_cancels_an_unclaimed_bounty(bounty, registry, owner, alice, bounty_target, chain):
-    with ape.reverts(bounty.NotSponsor, caller=alice.address):
-        bounty.cancel(sender=alice)
+def test_sponsor_cancels_an_unclaimed_bounty_a_day_after_announcing_it(bounty, registry, owner, alice, bounty_target,
+                                                                        chain):
+    for call in (bounty.requestCancel, bounty.cancel):
+        with ape.reverts(bounty.NotSponsor, caller=alice.address):
+            call(sender=alice)
+    with ape.reverts(bounty.CancelNotRequested):
+        bounty.cancel(sender=owner)
+    receipt = bounty.requestCancel(sender=owner)
+    at = chain.blocks[receipt.block_number].timestamp + DAY
+    assert bounty.CANCEL_DELAY() == DAY and bounty.cancelableAt() == at
+    assert [event.cancelableAt for event in bounty.CancelRequested.from_receipt(receipt)] == [at]
+    with ape.reverts(bounty.CancelAlreadyRequested, cancelableAt=at):
+        bounty.requestCancel(sender=owner)
+    chain.mine(timestamp=at - 2)
+    chain.pending_timestamp = at - 1
+    with ape.reverts(bounty.CancelTooEarly, cancelableAt=at):
+        bounty.cancel(sender=owner)
+
+    chain.pending_timestamp = at
     reward = bounty.balance
     before = owner.balance
     receipt = bounty.cancel(sender=owner)
     assert owner.balance == before + reward - receipt.total_fees_paid
-    assert bounty.settled()
+    assert bounty.settled() and bounty.winner() == "0x0000000000000000000000000000000000000000"
     [cancelled] = bounty.BountyCancelled.from_receipt(receipt)
     assert cancelled.amount == reward
 
-    open_after(chain, bounty)  # an eligible record, too late
-    submit(registry, bounty_target, alice)
+    submit(registry, bounty_target, alice)  # an eligible record, too late
     with ape.reverts(bounty.AlreadySettled):
         bounty.claim(bounty_target.commitment, sender=alice)
+    for call in (bounty.cancel, bounty.requestCancel):
+        with ape.reverts(bounty.AlreadySettled):
+            call(sender=owner)
+
+
+@pytest.mark.parametrize("announced", [False, True], ids=["unannounced", "announced"])
+def test_a_cancel_cannot_front_run_a_claim(bounty, registry, owner, alice, bob, bounty_target, chain, announced):
+    """The sponsor sees a winning record and sends `cancel` ahead of its claim, in the same block: the cancel
+    reverts (none announced, or not a day ago), and the claim pays."""
+    if announced:
+        bounty.requestCancel(sender=owner)
+    chain.pending_timestamp = bounty.openedAt() + 60
+    submit(registry, bounty_target, alice)
+    before = alice.balance
+    chain.provider.auto_mine = False
+    try:
+        cancel = bounty.cancel(sender=owner, gas=CLAIM_GAS_LIMIT, raise_on_revert=False)
+        claim = bounty.claim(bounty_target.commitment, sender=bob, gas=CLAIM_GAS_LIMIT)
+        chain.mine()
+    finally:
+        chain.provider.auto_mine = True
+    hashes = [HexBytes(cancel.txn_hash), HexBytes(claim.txn_hash)]
+    assert [HexBytes(txn.txn_hash) for txn in chain.blocks.head.transactions] == hashes
+    assert [chain.get_receipt(txn.hex()).failed for txn in hashes] == [True, False]
+    assert alice.balance == before + REWARD
+    assert bounty.winner() == alice.address and bounty.balance == 0
+
+
+def test_a_claim_during_the_cancel_delay_pays(bounty, registry, owner, alice, bob, bounty_target, chain):
+    bounty.requestCancel(sender=owner)
+    at = bounty.cancelableAt()
+    chain.pending_timestamp = at - 1
+    submit(registry, bounty_target, alice)
+    before = alice.balance
+    bounty.claim(bounty_target.commitment, sender=bob)
+    assert alice.balance == before + REWARD and bounty.winner() == alice.address
+    chain.pending_timestamp = at
     with ape.reverts(bounty.AlreadySettled):
         bounty.cancel(sender=owner)
+
+
+# --- records of a deactivated model -----------------------------------------------------------------------------
+
+
+def test_a_record_of_a_deactivated_model_does_not_pay(bounty, registry, owner, alice, bob, bounty_target, chain):
+    open_after(chain, bounty)
+    submit(registry, bounty_target, alice)
+    registry.deactivateModel(MODEL, sender=owner)
+    with ape.reverts(bounty.ModelInactive, modelId=MODEL):
+        bounty.claim(bounty_target.commitment, sender=bob)
+    assert not bounty.settled() and bounty.balance == REWARD
+
+
+# --- a batch bounty and a forging batch verifier ----------------------------------------------------------------
+
+
+@pytest.fixture
+def batches(project, registry, owner):
+    """A BatchRegistry of the registry, with no verifier yet."""
+    return owner.deploy(project.BatchRegistry, registry.address, owner.address)
+
+
+def forge(batches, sender, size: int, commitment: int):
+    """Records a batch of `size` sevens with a proof of zeros, which only a forging verifier accepts."""
+    return batches.submitBatch(MODEL, commitment, [7] * size, [0] * 8, sender=sender)
+
+
+def test_a_batch_bounty_ignores_a_verifier_registered_after_it(project, registry, batches, owner, alice, bob, chain):
+    """Once a bounty is open, the batch registry's owner (or a thief of its key) registers a verifier that accepts
+    anything for an unused size and records a forged batch: the bounty refuses it. A verifier registered strictly
+    before the bounty was posted is what its sponsor could see, so it is trusted."""
+    batches.registerBatchVerifier(MODEL, 3, always_true_verifier(owner), CEREMONY, sender=owner)
+    chain.mine(timestamp=chain.pending_timestamp + 5)
+    bounty = owner.deploy(project.BatchDigitBounty, registry.address, batches.address, MODEL, 7, value=REWARD)
+    chain.pending_timestamp = bounty.openedAt() + 1
+    batches.registerBatchVerifier(MODEL, 7, always_true_verifier(owner), CEREMONY, sender=owner)
+    forge(batches, bob, 7, commitment=1234)
+    assert batches.digitOf(MODEL, 1234, 6).timestamp > bounty.openedAt()  # recorded, eligible but for its verifier
+    registered_at = batches.batchVerifierOf(MODEL, 7).registeredAt
+    with ape.reverts(bounty.UntrustedBatchVerifier, size=7, registeredAt=registered_at):
+        bounty.claimFromBatch(1234, 6, sender=bob)
+    assert not bounty.settled()
+
+    forge(batches, alice, 3, commitment=5678)
+    before = alice.balance
+    bounty.claimFromBatch(5678, 2, sender=bob)
+    assert alice.balance == before + REWARD and bounty.winner() == alice.address
+
+
+def test_a_batch_bounty_ignores_a_verifier_registered_in_its_second(project, registry, batches, owner, bob, chain):
+    timestamp = chain.pending_timestamp
+    chain.pending_timestamp = timestamp
+    batches.registerBatchVerifier(MODEL, 5, always_true_verifier(owner), CEREMONY, sender=owner)
+    chain.pending_timestamp = timestamp  # anvil lets the next block keep the same timestamp
+    bounty = owner.deploy(project.BatchDigitBounty, registry.address, batches.address, MODEL, 7, value=REWARD)
+    assert batches.batchVerifierOf(MODEL, 5).registeredAt == bounty.openedAt() == timestamp
+    chain.pending_timestamp = timestamp + 1
+    forge(batches, bob, 5, commitment=99)
+    with ape.reverts(bounty.UntrustedBatchVerifier, size=5, registeredAt=timestamp):
+        bounty.claimFromBatch(99, 0, sender=bob)
+
+
+def test_a_batch_bounty_refuses_a_deactivated_models_batch(project, registry, batches, owner, bob, chain):
+    batches.registerBatchVerifier(MODEL, 2, always_true_verifier(owner), CEREMONY, sender=owner)
+    chain.mine(timestamp=chain.pending_timestamp + 5)
+    bounty = owner.deploy(project.BatchDigitBounty, registry.address, batches.address, MODEL, 7, value=REWARD)
+    chain.pending_timestamp = bounty.openedAt() + 1
+    forge(batches, bob, 2, commitment=42)
+    registry.deactivateModel(MODEL, sender=owner)
+    with ape.reverts(bounty.ModelInactive, modelId=MODEL):
+        bounty.claimFromBatch(42, 0, sender=bob)
+    assert not bounty.settled()
