@@ -77,8 +77,8 @@ def ptau_check_reason(ptau: Path, *, run: bool, log: Log = _quiet) -> str | None
     if ceremony.ptau_checked(ptau):
         return None
     if not run:
-        seconds = ceremony.ptau_check_seconds(ceremony.ptau_power(ptau))
-        return f"the powers of tau was not checked (snarkjs powersoftau verify skipped; about {seconds:.0f} s)"
+        seconds = max(1, round(ceremony.ptau_check_seconds(ceremony.ptau_power(ptau))))
+        return f"the powers of tau was not checked (snarkjs powersoftau verify skipped; about {seconds} s)"
     try:
         ceremony.check_ptau(ptau, log)
     except SnarkjsFailed:
