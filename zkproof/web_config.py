@@ -17,7 +17,7 @@ from eth_utils import keccak
 from zkproof import confidence
 from zkproof import registry as client
 from zkproof.data import load_split
-from zkproof.statement import ADDRESS_BITS
+from zkproof.statement import ADDRESS_BITS, SALT_BITS
 
 SAMPLES_PER_DIGIT = 2
 STANDARD_ERRORS = {"Error": [("message", "string")], "Panic": [("code", "uint256")]}
@@ -57,6 +57,7 @@ def config(registry: client.Registry, rpc_url: str) -> dict[str, Any]:
         "onnxSha256": registry.registered_model.onnx_sha256,
         "weights": f"/models/{model}.quant.json",
         "addressBits": ADDRESS_BITS,
+        "saltBits": SALT_BITS,  # a salt is at least 2^saltBits
         "artifacts": {
             "wasm": f"/artifacts/{model}/{model}.wasm",
             "zkey": f"/artifacts/{model}/{model}.zkey",

@@ -25,9 +25,11 @@ import ape
 import numpy as np
 import pytest
 
-from zkproof import confidence, quantize, web_config
+from zkproof import confidence, prover, quantize, web_config
 from zkproof.data import load_split
 from zkproof.paths import BUILD, ROOT
+from zkproof.proof import Proof
+from zkproof.statement import check_salt
 
 REQUIRED = os.environ.get("ZKMNIST_WEB_TEST") == "1"
 CHROMIUM = Path(os.environ.get("ZKMNIST_CHROMIUM", "/usr/bin/chromium"))
@@ -479,3 +481,52 @@ def test_controls_are_named_and_the_fatal_error_is_an_alert(open_page, new_page,
     broken.route("**/data/config.json", lambda route: route.fulfill(status=404, body="gone"))
     broken.goto(site)
     assert "cannot start" in broken.get_by_role("alert").inner_text()
+
+
+def test_a_foreign_node_is_named_and_proving_for_it_asks_first(open_page, rpc_url):
+    """`?rpc=` to another node than config.json's (here the same anvil under another name): the page says so and
+    proves for its accounts only after "Prove anyway"; `?rpc=` to its own node is no other node."""
+    assert "127.0.0.1" in rpc_url
+    for same in (rpc_url, rpc_url + "/"):
+        assert open_page(f"?rpc={same}").locator("#node-warning").is_hidden()
+    foreign = rpc_url.replace("127.0.0.1", "localhost")
+    page = open_page(f"?rpc={foreign}")
+    warning = page.locator("#node-warning")
+    assert warning.is_visible() and "Not this page's node" in warning.inner_text() and foreign in warning.inner_text()
+    assert page.get_by_role("alert").filter(has_text="Not this page's node").count() == 1
+
+    sample_button(page, 4).click()
+    account = page.locator("#account").input_value()
+    for _ in range(2):  # asked each time, and nothing proven meanwhile
+        page.click("#prove")
+        assert page.locator("#prove-confirm").is_visible()
+        assert account in page.inner_text("#prove-confirm") and foreign in page.inner_text("#prove-confirm")
+        page.wait_for_timeout(500)
+        assert page.evaluate("zkmnist.state.proof") is None and not page.evaluate("zkmnist.state.busy")
+        assert page.locator("#prove-progress").is_hidden() and page.locator("#proof-result").is_hidden()
+    assert contrast_problems(page) == []  # with both warnings shown
+
+    page.click("#prove-anyway")
+    assert "Proof made" in settled(page, "#prove-status", PROOF_TIMEOUT_MS)
+    assert page.locator("#prove-confirm").is_hidden()
+    assert page.inner_text("#proof-submitter") == account
+
+
+def test_the_proof_downloads_with_its_salt_as_a_proof_file(open_page):
+    page = open_page()
+    sample_button(page, 2).click()
+    pixels = page_pixels(page)
+    assert page.locator("#download-proof").is_hidden()
+    assert "Proof made" in prove(page)
+    with page.expect_download() as download:
+        page.click("#download-proof")
+    proof = Proof.from_json(Path(download.value.path()).read_text())
+    assert prover.verify(proof)
+    assert (proof.digit, proof.submitter, proof.model) == (python_digit(pixels),
+                                                          page.locator("#account").input_value(), twin().model)
+    assert proof.commitment == int(page.evaluate("zkmnist.state.proof.commitment.toString()"))
+    assert check_salt(proof.salt).bit_length() > 200  # a full-size random salt, at least 2^128
+    assert prover.commitment_of(pixels, proof.salt) == proof.commitment  # the salt and the image open it
+    assert prover.commitment_of(pixels, proof.salt + 1) != proof.commitment
+    page.click("#clear")  # a new input: no proof, nothing to download
+    assert page.locator("#download-proof").is_hidden()

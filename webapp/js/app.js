@@ -9,7 +9,7 @@ import { classify, loadNetwork, margin, probabilities, provenPixels, seenPixels 
 import { Pad, pixelCanvas } from "./pad.js";
 import { SIDE, inkOf, toMnist } from "./preprocess.js";
 import { percentDone, stageNamed } from "./progress.js";
-import { randomSalt, startProver } from "./prove.js";
+import { proofFile, randomSalt, startProver } from "./prove.js";
 
 const $ = (id) => document.getElementById(id);
 const WIDE_SCREEN = matchMedia("(min-width: 600px)"); // the proof's JSON starts open only there
@@ -24,10 +24,11 @@ const state = {
   pixels: null, // 784 ints, or null for an empty pad
   digit: null,
   margin: null, // top probability minus the runner-up's
-  proof: null, // the proof of `pixels`, with `recorded` once the registry has it
+  proof: null, // the proof of `pixels` and its salt, with `recorded` once the registry has it
   request: null, // JSON-RPC request(method, params) of the node or wallet
   mode: "node",
   accounts: [],
+  trustedNode: null, // a node other than config.json's that the user chose to prove for anyway ("Prove anyway")
   busy: false, // proving or submitting: the inputs are locked
 };
 window.zkmnist = { state, classify: (pixels) => classify(state.network, pixels).digit };
@@ -85,7 +86,7 @@ function setBusy(busy) {
 
 function refreshButtons() {
   const { busy, proof } = state;
-  for (const id of ["prove", "clear", "reconnect", "account"]) $(id).disabled = busy;
+  for (const id of ["prove", "prove-anyway", "clear", "reconnect", "account"]) $(id).disabled = busy;
   for (const button of document.querySelectorAll(".sample")) button.disabled = busy;
   $("submit").disabled = busy || !proof || proof.recorded || !$("account").value;
 }
@@ -97,7 +98,7 @@ function update() {
     ? state.sample.pixels.slice()
     : toMnist(inkOf(pad.imageData()), pad.canvas.width, pad.canvas.height);
   state.proof = null;
-  $("proof-result").hidden = $("proof-details").hidden = $("record").hidden = true;
+  for (const id of ["proof-result", "proof-save", "proof-details", "record", "prove-confirm"]) $(id).hidden = true;
   show($("prove-status"), "", "");
   show($("submit-status"), "", "");
   refreshButtons();
@@ -214,14 +215,19 @@ async function onProve() {
       "it was made for. Connect to the chain first (step 4).");
     return;
   }
+  if (!nodeTrusted()) {
+    askAboutNode(submitter);
+    return;
+  }
   const statement = { pixels: provenPixels(state.network, state.pixels), digit: state.digit, submitter,
-    salt: randomSalt() };
+    salt: randomSalt(state.config.saltBits) };
   setBusy(true);
   const progress = startProgress();
   try {
     await state.prover.ready;
     const result = await state.prover.prove(statement, state.config.artifacts, progress.stage);
-    state.proof = { ...result, digit: statement.digit, submitter, seconds: progress.seconds(), recorded: false };
+    state.proof = { ...result, digit: statement.digit, submitter, salt: statement.salt, seconds: progress.seconds(),
+      recorded: false };
     showProof(state.proof);
   } catch (error) {
     show(status, "error", `No proof: ${error.message}`);
@@ -244,7 +250,61 @@ function showProof(proof) {
     `Groth16 ${times.proof.toFixed(2)} s (the rest: download and verification)`;
   $("proof-json").textContent = JSON.stringify({ publicSignals: proof.publicSignals, proof: proof.proof }, null, 1);
   $("proof-details").open = WIDE_SCREEN.matches;
-  $("proof-result").hidden = $("proof-details").hidden = false;
+  $("proof-result").hidden = $("proof-save").hidden = $("proof-details").hidden = false;
+}
+
+/** Save the proof with its salt as the project's proof file (a download: nothing leaves the browser). */
+function onDownload() {
+  const { proof } = state;
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([proofFile({ ...proof, model: state.config.model })],
+    { type: "application/json" }));
+  link.download = `zkmnist-proof-${proof.digit}-${proof.commitment.toString(16).padStart(64, "0").slice(0, 8)}.json`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+}
+
+// ------------------------------------------------------------------ whose node
+
+/** The node the page talks to: `?rpc=URL`, else config.json's. */
+const nodeUrl = () => new URLSearchParams(location.search).get("rpc") || state.config.rpcUrl;
+
+/** Whether `url` is config.json's node (compared as URLs, so a trailing slash makes no other node). */
+function isOwnNode(url) {
+  try {
+    return new URL(url).href === new URL(state.config.rpcUrl).href;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a proof may be made for the listed accounts: they come from the page's own node, from a browser
+ * wallet, or from another node that the user chose to prove for anyway. */
+const nodeTrusted = () => state.mode !== "node" || isOwnNode(nodeUrl()) || state.trustedNode === nodeUrl();
+
+/** Say plainly, under the chain status, when a link has pointed the page at another node than its own. */
+function showNodeWarning() {
+  const url = nodeUrl();
+  const warning = $("node-warning");
+  warning.hidden = state.mode !== "node" || isOwnNode(url);
+  warning.textContent = warning.hidden ? "" : `Not this page's node: the link (?rpc=) points the page at ${url}, ` +
+    `not at ${state.config.rpcUrl}, the node it was set up for. That node chooses the accounts listed here, and a ` +
+    "proof is bound to the account it is made for: a link from someone else can have you prove for their account. " +
+    "Prove only if you chose this node yourself.";
+}
+
+/** Ask before proving for an account that another node than the page's own listed. */
+function askAboutNode(submitter) {
+  $("prove-confirm-text").textContent = `Prove for ${submitter}? That account was listed by ${nodeUrl()}, which is ` +
+    `not this page's node (${state.config.rpcUrl}). Whoever holds the account can record your digit as theirs.`;
+  $("prove-confirm").hidden = false;
+  $("prove-anyway").focus();
+}
+
+function onProveAnyway() {
+  state.trustedNode = nodeUrl();
+  $("prove-confirm").hidden = true;
+  onProve();
 }
 
 // ------------------------------------------------------------------ chain
@@ -271,9 +331,10 @@ async function checkChain(request, where) {
 }
 
 async function connectNode() {
-  const url = new URLSearchParams(location.search).get("rpc") || state.config.rpcUrl;
+  const url = nodeUrl();
   const status = $("chain-status");
   state.mode = "node";
+  showNodeWarning();
   state.request = httpTransport(url);
   setAccounts([]);
   show(status, "busy", `connecting to ${url} …`);
@@ -282,7 +343,7 @@ async function connectNode() {
     const accounts = await state.request("eth_accounts");
     if (!accounts.length) throw new ChainError(`the node at ${url} has no unlocked accounts: use a browser wallet`);
     setAccounts(accounts, state.config.defaultAccount);
-    show(status, "ok", `Local node ${url}, chain ${state.config.chainId} (block ${block} on connecting); ` +
+    show(status, "ok", `${isOwnNode(url) ? "Local node" : "Node"} ${url}, chain ${state.config.chainId} (block ${block} on connecting); ` +
       `registry ${state.config.registry}, model #${state.config.modelId} (${state.config.model}).`);
   } catch (error) {
     show(status, "error", error instanceof Unreachable
@@ -295,6 +356,7 @@ async function connectNode() {
 async function connectWallet() {
   const status = $("chain-status");
   state.mode = "wallet";
+  showNodeWarning();
   state.request = walletTransport(window.ethereum);
   setAccounts([]);
   show(status, "busy", "asking the browser wallet for an account …");
@@ -423,6 +485,8 @@ async function main() {
   showSamples();
   update();
   $("prove").addEventListener("click", onProve);
+  $("prove-anyway").addEventListener("click", onProveAnyway);
+  $("download-proof").addEventListener("click", onDownload);
   $("submit").addEventListener("click", onSubmit);
   $("account").addEventListener("change", refreshButtons);
   $("reconnect").addEventListener("click", () => (state.mode === "wallet" ? connectWallet() : connectNode()));

@@ -1,11 +1,14 @@
 // Groth16 proofs for the page, made off its main thread by prove-worker.js (snarkjs's browser build in a Web
 // Worker), so drawing, timers and screen updates go on while it works. Here: starting the worker, one
-// request per proof, the proof's binding and salt, and the words the registry takes.
+// request per proof, the proof's binding and salt, the words the registry takes, and the proof file.
 
-/** A random salt: 31 random bytes, always below the field modulus. */
-export function randomSalt() {
-  const bytes = crypto.getRandomValues(new Uint8Array(31));
-  return BigInt("0x" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(""));
+/** A random salt of 31 bytes (below the field modulus) that is at least 2^saltBits, as the statement requires. */
+export function randomSalt(saltBits) {
+  for (;;) {
+    const bytes = crypto.getRandomValues(new Uint8Array(31));
+    const salt = BigInt("0x" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(""));
+    if (salt >= 1n << BigInt(saltBits)) return salt;
+  }
 }
 
 /** digit · 2^addressBits + submitter: the public signal the registry rebuilds from msg.sender. */
@@ -14,6 +17,16 @@ export const bindingOf = (digit, submitter, addressBits) => (BigInt(digit) << Bi
 /** The proof as the registry takes it: [a0, a1, b00, b01, b10, b11, c0, c1] (pi_b's coordinates swapped). */
 export function proofWords({ pi_a: a, pi_b: b, pi_c: c }) {
   return [a[0], a[1], b[0][1], b[0][0], b[1][1], b[1][0], c[0], c[1]].map(BigInt);
+}
+
+/**
+ * The project's proof file (zkproof/proof.py's `to_json`: what `python -m zkproof verify` and `open` read), with
+ * the salt: field elements as decimal strings, b in the verifier's order.
+ */
+export function proofFile({ model, digit, submitter, commitment, binding, words, salt }) {
+  const [a0, a1, b00, b01, b10, b11, c0, c1] = words.map(String);
+  return JSON.stringify({ model, digit, submitter, commitment: String(commitment), binding: String(binding),
+    a: [a0, a1], b: [[b00, b01], [b10, b11]], c: [c0, c1], salt: String(salt) }, null, 1);
 }
 
 /** Resolves when the worker has loaded snarkjs; rejects with the reason when it cannot. */
