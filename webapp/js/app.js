@@ -343,8 +343,9 @@ async function connectNode() {
     const accounts = await state.request("eth_accounts");
     if (!accounts.length) throw new ChainError(`the node at ${url} has no unlocked accounts: use a browser wallet`);
     setAccounts(accounts, state.config.defaultAccount);
-    show(status, "ok", `${isOwnNode(url) ? "Local node" : "Node"} ${url}, chain ${state.config.chainId} (block ${block} on connecting); ` +
-      `registry ${state.config.registry}, model #${state.config.modelId} (${state.config.model}).`);
+    const { chainId, registry, modelId, model } = state.config;
+    show(status, "ok", `${isOwnNode(url) ? "Local node" : "Node"} ${url}, chain ${chainId} (block ${block} on ` +
+      `connecting); registry ${registry}, model #${modelId} (${model}).`);
   } catch (error) {
     show(status, "error", error instanceof Unreachable
       ? `Cannot reach the chain: ${error.message}. Is \`make web\` still running? Drawing and classifying work ` +
