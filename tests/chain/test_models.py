@@ -50,6 +50,8 @@ def test_both_models_prove_and_record_and_each_verifier_takes_only_its_own_proof
     recorded = {entry.commitment: entry.model_id for entry in upgraded.classifications(submitter=str(alice.address))}
     assert recorded == {new.commitment: 2, old.commitment: 1}
     assert upgraded.record_of(new.commitment).model_id == 2
+    assert upgraded.contract.isProven(new.commitment, 2, new.digit)
+    assert not upgraded.contract.isProven(new.commitment, 1, new.digit)  # proven with the other model
 
 
 def test_a_model_is_registered_once_and_only_by_the_owner(upgraded, owner, alice):

@@ -75,14 +75,14 @@ def test_submit_records_the_classification(client, registry, prove, alice, chain
         MODEL,
         timestamp,
     )
-    assert registry.isProven(proof.commitment, proof.digit)
-    assert not any(registry.isProven(proof.commitment, d) for d in range(10) if d != proof.digit)
+    assert registry.isProven(proof.commitment, MODEL, proof.digit)
+    assert not any(registry.isProven(proof.commitment, MODEL, d) for d in range(10) if d != proof.digit)
 
 
 def test_unrecorded_commitment_has_no_record(client, registry, prove, alice):
     proof = prove(0, alice)
     assert client.record_of(proof.commitment) is None
-    assert not any(registry.isProven(proof.commitment, d) for d in range(10))
+    assert not any(registry.isProven(proof.commitment, MODEL, d) for d in range(10))
 
 
 def test_record_is_one_storage_slot(client, registry, prove, alice, chain):
@@ -187,7 +187,21 @@ def test_inactive_model_reverts_and_keeps_its_records(client, registry, prove, o
         client.submit(proof, alice)
     with ape.reverts(registry.ModelInactive, modelId=MODEL):
         registry.deactivateModel(MODEL, sender=owner)
-    assert registry.isProven(kept.commitment, kept.digit)
+    assert client.record_of(kept.commitment).digit == kept.digit
+
+
+def test_is_proven_only_for_its_model_while_it_is_active(client, registry, verifier, prove, owner, alice):
+    """An integrator asking `isProven` gets no for a record of another model (here one with the same verifier) or
+    of a model deactivated since (a broken circuit or a leaked key), though the record stays."""
+    proof = prove(0, alice)
+    registry.registerModel(2, verifier.address, b"\x22" * 32, b"\0" * 32, "same circuit, second id", sender=owner)
+    client.submit(proof, alice)
+    assert registry.isProven(proof.commitment, MODEL, proof.digit)
+    assert not registry.isProven(proof.commitment, 2, proof.digit)
+    assert not registry.isProven(proof.commitment, 3, proof.digit)  # no such model
+    registry.deactivateModel(MODEL, sender=owner)
+    assert not registry.isProven(proof.commitment, MODEL, proof.digit)
+    assert registry.recordOf(proof.commitment).modelId == MODEL
 
 
 def test_checks_come_in_the_documented_order(client, registry, prove, owner, alice):
