@@ -40,7 +40,7 @@ def test_submit_to_the_upstream_registry_in_the_fork(upstream, prove, alice):
     assert receipt.gas_used <= SUBMIT_GAS_BUDGET
     record = upstream.record_of(proof.commitment)
     assert (record.digit, record.submitter, record.model_id) == (proof.digit, alice.address, upstream.model_id)
-    assert upstream.contract.isProven(proof.commitment, proof.digit)
+    assert upstream.contract.isProven(proof.commitment, upstream.model_id, proof.digit)
     assert [c.commitment for c in upstream.classifications()] == [proof.commitment]
     with ape.reverts(upstream.contract.AlreadyRecorded):
         upstream.submit(proof, alice)
