@@ -25,5 +25,5 @@ def cli(model: str, ptau: Path | None, force: bool, check_only: bool) -> None:
         return
     manifest = build(model, ptau, force, log=click.echo)
     key = manifest.get("ptau")
-    click.echo(f"constraints: {manifest['constraints']}; key: "
+    click.echo(f"constraints: {manifest['constraints']}; committed key: "
                + (f"ptau 2^{key['power']} ({key['source']})" if key else "none yet (ceremony under way)"))
