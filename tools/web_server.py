@@ -1,6 +1,6 @@
 """Serve the web demo on localhost: webapp/ at /, plus the few repository files the page loads.
 
-    python tools/web_server.py --data build/web [--port 8000] [--timeout 15]
+    python tools/web_server.py --data build/web [--port 8000] [--timeout 15] [--handlers 32]
 
 Routes (nothing else is served, and nothing outside these folders):
   /                 webapp/ (index.html, css, js, the prover's worker)
@@ -10,9 +10,11 @@ Routes (nothing else is served, and nothing outside these folders):
   /vendor/snarkjs/  snarkjs's browser build from node_modules
 Only requests for this server (Host: 127.0.0.1:PORT or localhost:PORT) are answered, so another site cannot
 reach it through DNS rebinding; every response carries a Content-Security-Policy that lets the page load its own
-scripts, worker and WebAssembly and talk to the node of config.json (or of `?rpc=URL`), and nothing else. A
-connection that sends nothing for --timeout seconds is closed. Standard library only; prints the URL on its
-first line, then serves until interrupted.
+scripts, worker and WebAssembly and talk to the node of config.json (or of `?rpc=URL`), and nothing else.
+A request must arrive whole within --timeout seconds (of the connection, or of the previous answer on a kept-alive
+one), however it trickles in, or the connection is closed; at most --handlers connections are served at once, and
+the next ones wait in the listen queue until one ends. Standard library only; prints the URL on its first line,
+then serves until interrupted.
 """
 
 from __future__ import annotations
@@ -20,9 +22,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import io
 import json
 import re
+import socket
 import sys
+import threading
+import time
 from dataclasses import dataclass
 from functools import partial
 from http import HTTPStatus
@@ -32,14 +38,15 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PORT = 8000
-DEFAULT_TIMEOUT = 15.0  # seconds a connection may stay silent (idle keep-alive, or a request sent by halves)
+DEFAULT_TIMEOUT = 15.0  # seconds for a whole request to arrive (and for each write of an answer)
+DEFAULT_HANDLERS = 32  # connections served at once (a browser keeps about six to a server)
 HOSTNAME = re.compile(r"[a-z0-9.-]+")  # a DNS name or IPv4 address, as urlsplit lowercases it
 REQUEST_QUEUE = 1024  # pending connections the kernel keeps for us (the standard library's 5 drops a burst)
 
 
 @dataclass(frozen=True)
 class Site:
-    """What every request handler needs: the route table, the node's origin, the silence limit, the log level."""
+    """What every request handler needs: the route table, the node's origin, the request deadline, the log level."""
 
     table: dict[str, Path]
     rpc_origin: str | None
@@ -90,10 +97,49 @@ def content_security_policy(rpc_origins: list[str]) -> str:
     ])
 
 
+class DeadlineReader(io.RawIOBase):
+    """A socket's reads that all end by one deadline (a monotonic time): however slowly the bytes come, nothing
+    is read after it (TimeoutError)."""
+
+    def __init__(self, connection: socket.socket) -> None:
+        self.connection = connection
+        self.deadline = time.monotonic()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request did not arrive in time")
+        self.connection.settimeout(left)
+        return self.connection.recv_into(buffer)
+
+
 class Server(ThreadingHTTPServer):
-    """A thread per connection, with a long listen queue."""
+    """A thread per connection, at most `handlers` at once, with a long listen queue."""
 
     request_queue_size = REQUEST_QUEUE
+
+    def __init__(self, address: tuple[str, int], handler, handlers: int = DEFAULT_HANDLERS) -> None:
+        self.slots = threading.BoundedSemaphore(handlers)
+        super().__init__(address, handler)
+
+    def process_request(self, request, client_address) -> None:
+        """Start the connection's thread once a slot is free; meanwhile the next connections wait in the listen
+        queue, and every slot frees within a request deadline (or an answer's writes)."""
+        self.slots.acquire()
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
     def handle_error(self, request, client_address) -> None:
         """A client that went away mid-answer (a closed tab, a cancelled download) is no server error."""
@@ -116,11 +162,24 @@ class Handler(SimpleHTTPRequestHandler):
 
     def __init__(self, *args, site: Site, **kwargs) -> None:
         self.site = site
-        self.timeout = site.timeout  # read by setup(): the socket's timeout for every read and write
+        self.timeout = site.timeout  # read by setup(): the socket's timeout for every write
         super().__init__(*args, **kwargs)
 
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()  # the socket's own reader, replaced by one with a deadline
+        self.reader = DeadlineReader(self.connection)
+        self.rfile = io.BufferedReader(self.reader)
+
+    def handle_one_request(self) -> None:
+        """One request, which must arrive whole by the deadline (an answer's writes each have --timeout)."""
+        self.reader.deadline = time.monotonic() + self.site.timeout
+        super().handle_one_request()
+
     def parse_request(self) -> bool:
-        if not super().parse_request():
+        parsed = super().parse_request()
+        self.connection.settimeout(self.timeout)  # the request is read: what follows are the answer's writes
+        if not parsed:
             return False
         refusal = self.refusal()
         if refusal:
@@ -173,15 +232,15 @@ def rpc_origin_of(data: Path) -> str | None:
 
 
 def serve(data: Path, port: int = DEFAULT_PORT, host: str = "127.0.0.1", quiet: bool = True,
-          timeout: float = DEFAULT_TIMEOUT) -> None:
+          timeout: float = DEFAULT_TIMEOUT, handlers: int = DEFAULT_HANDLERS) -> None:
     """Serve until interrupted; a busy default port falls back to a free one."""
     handler = partial(Handler, site=Site(routes(data), rpc_origin_of(data), timeout, quiet))
     try:
-        server = Server((host, port), handler)
+        server = Server((host, port), handler, handlers)
     except OSError as error:
         if error.errno != errno.EADDRINUSE or port != DEFAULT_PORT:
             raise
-        server = Server((host, 0), handler)
+        server = Server((host, 0), handler, handlers)
     with server:
         print(f"http://{host}:{server.server_address[1]}/", flush=True)
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: stop quietly
@@ -193,12 +252,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, required=True, help="folder with config.json and samples.json")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 for any free port")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                        help="seconds a connection may stay silent before it is closed")
+                        help="seconds for a whole request to arrive before the connection is closed")
+    parser.add_argument("--handlers", type=int, default=DEFAULT_HANDLERS, help="connections served at once")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
     if not (args.data / "config.json").is_file():
         parser.error(f"{args.data}/config.json not found: run `ape run web_config` first (or `make web`)")
-    serve(args.data, args.port, quiet=not args.verbose, timeout=args.timeout)
+    if args.timeout <= 0 or args.handlers < 1:
+        parser.error("--timeout must be above 0 and --handlers at least 1")
+    serve(args.data, args.port, quiet=not args.verbose, timeout=args.timeout, handlers=args.handlers)
     return 0
 
 

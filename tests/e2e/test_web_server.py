@@ -1,10 +1,13 @@
-"""tools/web_server.py over loopback sockets: bad paths, wrong hosts, silent clients, bursts, security headers.
+"""tools/web_server.py over loopback sockets: bad paths, wrong hosts, silent and trickling clients, more slow
+clients than handlers, bursts, security headers.
 
-The server runs as a subprocess on a free port with a one-second silence limit; no chain and no browser.
+The server runs as a subprocess on a free port with a one-second request deadline and four handlers; no chain and
+no browser.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
@@ -19,7 +22,9 @@ import pytest
 
 from zkproof.paths import ROOT
 
-TIMEOUT = 1.0  # the server's --timeout
+TIMEOUT = 1.0  # the server's --timeout: a whole request's deadline
+HANDLERS = 4  # the server's --handlers
+TRICKLE = TIMEOUT / 5  # seconds between a slow client's bytes: far within any per-read timeout
 RPC_URL = "http://127.0.0.1:8545"
 BURST = 200
 BURST_DEADLINE = 5.0  # seconds for the whole burst; a listen queue of 5 makes the slowest wait 7 s or more
@@ -31,7 +36,7 @@ def server(tmp_path_factory) -> Iterator[tuple[str, int]]:
     data = tmp_path_factory.mktemp("web-data")
     (data / "config.json").write_text(json.dumps({"rpcUrl": RPC_URL}))
     command = [sys.executable, str(ROOT / "tools" / "web_server.py"), "--data", str(data), "--port", "0",
-               "--timeout", str(TIMEOUT)]
+               "--timeout", str(TIMEOUT), "--handlers", str(HANDLERS)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     url = process.stdout.readline().strip()
     assert url.startswith("http://127.0.0.1:"), f"the web server did not start (exit code {process.poll()})"
@@ -80,6 +85,63 @@ def test_a_silent_connection_is_closed_after_the_timeout(server, sent):
         waited = time.monotonic() - started
     assert answer == b""
     assert TIMEOUT * 0.8 <= waited < TIMEOUT + 3
+
+
+def closed_by_server(client: socket.socket, within: float) -> bool:
+    """Whether the server closes `client` (without answering) within `within` seconds."""
+    client.settimeout(within)
+    try:
+        return client.recv(1024) == b""
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+
+
+def test_a_trickling_request_is_cut_off_at_its_deadline(server):
+    """A byte every TRICKLE seconds, a header line that never ends: each read is quick, the request never whole."""
+    with socket.create_connection(server) as client:
+        began = time.monotonic()
+        client.sendall(f"GET /index.html HTTP/1.1\r\nHost: {server[0]}:{server[1]}\r\nX-Slow: ".encode())
+        trickled = 0
+        while time.monotonic() - began < TIMEOUT + 5:
+            if closed_by_server(client, TRICKLE):
+                break
+            client.sendall(b"x")
+            trickled += 1
+        else:
+            pytest.fail(f"a trickling client still held its connection {TIMEOUT + 5} s later")
+        waited = time.monotonic() - began
+    assert trickled >= 3
+    assert TIMEOUT * 0.8 <= waited < TIMEOUT + 1.5
+
+
+def test_more_slow_clients_than_handlers_delay_a_request_by_about_one_deadline(server):
+    """HANDLERS + 2 trickling clients take every handler; a request that comes next waits for one (the number of
+    handlers is bounded) and is served once the deadline cuts the first ones off (the wait is bounded)."""
+    slow = [socket.create_connection(server) for _ in range(HANDLERS + 2)]
+    stop = threading.Event()
+
+    def trickle() -> None:
+        while not stop.wait(TRICKLE):
+            for client in slow:
+                with contextlib.suppress(OSError):
+                    client.send(b"x")
+
+    trickler = threading.Thread(target=trickle)
+    trickler.start()
+    try:
+        time.sleep(TRICKLE)
+        began = time.monotonic()
+        assert get(server, "/index.html").status == 200
+        waited = time.monotonic() - began
+        assert all(closed_by_server(client, 2 * TIMEOUT + 2) for client in slow)
+    finally:
+        stop.set()
+        trickler.join()
+        for client in slow:
+            client.close()
+    assert TIMEOUT * 0.5 <= waited < 2 * TIMEOUT + 1, f"served after {waited:.2f} s"
 
 
 def test_a_burst_of_concurrent_requests_is_answered_quickly(server):
