@@ -232,3 +232,15 @@ def test_finalized_ceremony_takes_no_more_contributions(finished):
 def test_a_beacon_must_be_whole_bytes_of_hex(beacon):
     with pytest.raises(ceremony.CeremonyError, match="hex"):
         phase2.beacon_hex(beacon)
+
+
+def test_a_ceremony_under_way_is_resumed_and_another_one_refused(copy, circuits, r1cs, ptau):
+    """What `build_circuit --ptau` does on a second run: the ceremony of the same circuit and ptau goes on; one of
+    another circuit, or a finalized one, is never overwritten."""
+    with pytest.raises(ceremony.CeremonyError, match="finalized ceremony, or one of another circuit"):
+        phase2.start(copy, r1cs, ptau, ceremony.LOCAL_SOURCE, quiet)
+    unfinalized(copy)
+    assert phase2.start(copy, r1cs, ptau, ceremony.LOCAL_SOURCE, quiet) == phase2.load(copy)
+    with pytest.raises(ceremony.CeremonyError, match="move it away"):
+        phase2.start(copy, circuits["ceremony_cube"].r1cs, ptau, ceremony.LOCAL_SOURCE, quiet)
+    assert "ceremony finalize --model ceremony_mult --beacon" in phase2.next_steps(copy, phase2.load(copy))
