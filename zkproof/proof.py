@@ -53,8 +53,10 @@ class Proof:
             parse_address(self.submitter)
         except StatementError as error:
             raise ProofFormatError(f"submitter: {error}") from error
-        for name in ("commitment", "binding", *(("salt",) if self.salt is not None else ())):
+        for name in ("commitment", "binding"):
             _check_element(name, getattr(self, name), SCALAR_FIELD, "scalar field")
+        if self.salt is not None:
+            _check_element("salt", self.salt, SCALAR_FIELD, "scalar field")
         for name, value in zip(("a0", "a1", "b00", "b01", "b10", "b11", "c0", "c1"), self.words(), strict=True):
             _check_element(name, value, BASE_FIELD, "base field")
 
