@@ -10,6 +10,7 @@ import pytest
 from zkproof import data
 from zkproof.paths import verifier_contract
 from zkproof.registry import Deployment, Registry
+from zkproof.statement import SALT_BITS
 
 # The chain tests prove a handful of held-out images: `prove(k, account)` takes the first one labelled
 # SAMPLE_LABELS[k] (distinct digits make the per-digit aggregates meaningful). Each proof is made once.
@@ -59,7 +60,8 @@ def prove() -> Callable:
         key = (sample, str(account.address))
         if key not in proofs:
             # A fixed salt per image: the same image has the same commitment whoever proves it.
-            proofs[key] = prover.prove_image(images[sample], str(account.address), salt=7_000_000 + sample)
+            salt = (1 << SALT_BITS) + 7_000_000 + sample
+            proofs[key] = prover.prove_image(images[sample], str(account.address), salt=salt)
         return proofs[key]
 
     return _prove
