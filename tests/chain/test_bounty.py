@@ -340,7 +340,7 @@ def test_a_batch_bounty_ignores_a_verifier_registered_after_it(project, registry
 
 
 def test_a_batch_bounty_ignores_a_verifier_registered_in_its_second(project, registry, batches, owner, bob, chain):
-    timestamp = chain.pending_timestamp
+    timestamp = chain.blocks.head.timestamp + 10
     chain.pending_timestamp = timestamp
     batches.registerBatchVerifier(MODEL, 5, always_true_verifier(owner), CEREMONY, sender=owner)
     chain.pending_timestamp = timestamp  # anvil lets the next block keep the same timestamp
