@@ -126,13 +126,15 @@ def _submit_batch(account, model: str, size: int, images: Path | None, samples: 
 @click.option("--model", default=DEFAULT_MODEL, show_default=True,
               help="The model that proves (registered with the registry; on a development chain, registered if not).")
 @click.option("--prover", "prover_name", type=click.Choice(prover.PROVERS), default="groth16py", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also keep the proof file, salt included (private: it opens the commitment with the image).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def cli(account, image: Path | None, sample: int | None, batch_size: int | None, images: Path | None,
-        samples: str | None, model: str, prover_name: str, as_json: bool) -> None:
+        samples: str | None, model: str, prover_name: str, out: Path | None, as_json: bool) -> None:
     """Prove that a private image (or, with --batch N, N images) is classified as its digit and record it."""
     if batch_size is not None:
-        if image is not None or sample is not None:
-            raise click.UsageError("--batch takes --images DIR or --samples, not --image or --sample")
+        if image is not None or sample is not None or out is not None:
+            raise click.UsageError("--batch takes --images DIR or --samples, not --image, --sample or --out")
         _submit_batch(account, model, batch_size, images, samples, as_json)
         return
     if images is not None or samples is not None:
@@ -146,6 +148,8 @@ def cli(account, image: Path | None, sample: int | None, batch_size: int | None,
             proof = prover.prove_image(pixels, str(account.address), model=model, prover=prover_name)
         except prover.ProverError as error:
             raise click.ClickException(f"no proof: {error}") from error
+        if out is not None:
+            out.write_text(proof.to_json())
         receipt = registry.submit(proof, account)
         record = registry.record_of(proof.commitment)
     result = {
@@ -160,6 +164,7 @@ def cli(account, image: Path | None, sample: int | None, batch_size: int | None,
         "recorded": record is not None and record.digit == proof.digit,
         "timestamp": record.timestamp if record else None,
         "ephemeral": directory is None,
+        "proof_file": str(out) if out else None,
     }
     if as_json:
         click.echo(json.dumps(result))

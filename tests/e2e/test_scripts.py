@@ -11,7 +11,9 @@ from script_tools import anvil, ape_run, free_port, last_json, one_line_error
 from zkproof import quantize
 from zkproof.data import load_split
 from zkproof.paths import DEFAULT_MODEL
+from zkproof.proof import Proof
 from zkproof.registry import SUBMIT_GAS_BUDGET
+from zkproof.statement import SALT_BITS
 
 OLD_MODEL = "mnist_cnn"
 
@@ -31,9 +33,11 @@ def test_deploy_upgrade_prove_submit_and_records(records):
         again = ape_run(node, records, "register_model", "--model", DEFAULT_MODEL, "--account", "TEST::0")
         assert "registered already" in one_line_error(again)
 
-        sample = 321
+        sample, kept = 321, records.parent / "proof.json"
         result = last_json(ape_run(node, records, "prove_and_submit", "--sample", str(sample), "--json",
-                                   "--account", "TEST::1"))
+                                   "--account", "TEST::1", "--out", str(kept)))
+        proof = Proof.from_json(kept.read_text())  # the salt kept beside the proof, so the owner can open it later
+        assert f"{proof.commitment:#066x}" == result["commitment"] and proof.salt >= 1 << SALT_BITS
         assert result["digit"] == quantize.predict(quantize.load(), load_split().held_out.images[sample][None])[0]
         assert result["recorded"] is True and result["ephemeral"] is False
         assert (result["model"], result["model_id"]) == (DEFAULT_MODEL, 2)
