@@ -1,9 +1,11 @@
-"""`ape run build_circuit`: generate, compile and set up the circuit of a model; export its verifier."""
+"""`ape run build_circuit`: generate, compile and set up the circuit of a model (or its batch circuit); export its
+verifier."""
 
 from pathlib import Path
 
 import click
 
+from zkproof import batch
 from zkproof.build import build, check
 from zkproof.paths import DEFAULT_MODEL
 
@@ -18,8 +20,23 @@ from zkproof.paths import DEFAULT_MODEL
 @click.option("--check", "check_only", is_flag=True,
               help="Build nothing: confirm the committed artifacts belong to the circuit source and verify the "
                    "ceremony transcript of the zkey.")
-def cli(model: str, ptau: Path | None, force: bool, check_only: bool) -> None:
+@click.option("--batch", "size", type=int, default=None,
+              help="Build the batch circuit of N digits instead, in build/batch/<model>-<N>/ (a development key, "
+                   "or --zkey).")
+@click.option("--zkey", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="With --batch: the final key of a finalized ceremony of the batch circuit (its ceremony.json "
+                   "next to it), verified against the circuit (and --ptau, default the ceremony's recorded one).")
+def cli(model: str, ptau: Path | None, force: bool, check_only: bool, size: int | None, zkey: Path | None) -> None:
     """Build artifacts/<model>/ (wasm, zkey, verification key) and contracts/verifiers/<Model>Verifier.sol."""
+    if zkey and size is None:
+        raise click.UsageError("--zkey is for a batch circuit's key: pass --batch N")
+    if size is not None:
+        try:
+            artifacts = batch.build(model, size, log=click.echo, force=force, zkey=zkey, ptau=ptau)
+        except batch.BatchError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"{artifacts.name}: {artifacts.constraints} constraints; key {artifacts.proving_key}")
+        return
     if check_only:
         check(model, ptau, log=click.echo)
         return

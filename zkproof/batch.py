@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import resource
 import secrets
+import shutil
 import subprocess
 import tempfile
 import time
@@ -35,7 +36,7 @@ from pathlib import Path
 import groth16py
 import numpy as np
 
-from zkproof import ceremony, circuit, dev_zkey, native_witness, quantize
+from zkproof import ceremony, circuit, dev_zkey, native_witness, phase2, quantize
 from zkproof.digest import file_sha256
 from zkproof.paths import BUILD, DEFAULT_MODEL, ROOT, template_name
 from zkproof.proof import Proof
@@ -59,6 +60,7 @@ DEVELOPMENT_WARNING = ("WARNING: the batch key comes from groth16py's native SIN
                        "Whoever ran it can forge proofs. For production, run a snarkjs phase 2 on a public powers of "
                        "tau and import its zkey with groth16py.import_zkey.")
 
+DEVELOPMENT_SETUP = "groth16py.setup (development only), written as a zkey"
 Log = Callable[[str], None]
 
 
@@ -226,12 +228,16 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def build(model: str = DEFAULT_MODEL, n: int = 2, log: Log = print, force: bool = False) -> Artifacts:
-    """Generate and compile the batch circuit, then make (or reuse) its development key and verifier.
+def build(model: str = DEFAULT_MODEL, n: int = 2, log: Log = print, force: bool = False, zkey: Path | None = None,
+          ptau: Path | None = None) -> Artifacts:
+    """Generate and compile the batch circuit, then make (or reuse) its development key and verifier, or, with
+    `zkey`, install the final key of a finalized ceremony of this circuit (`python -m zkproof ceremony … --r1cs`;
+    its ceremony.json next to it; the whole chain verified against the r1cs and `ptau`, default the ceremony's
+    recorded one in artifacts/ptau/ or build/ptau/).
 
     Everything is cached in build/batch/<model>-<N>/ and reused while the circuit source and r1cs are unchanged.
     """
-    from zkproof.build import compile_circuit  # the single-digit build's compiler step
+    from zkproof.build import Compiled, compile_circuit  # the single-digit build's compiler step
 
     check_size(n)
     folder = folder_for(model, n)
@@ -243,28 +249,32 @@ def build(model: str = DEFAULT_MODEL, n: int = 2, log: Log = print, force: bool 
     previous = json.loads(manifest_file.read_text()) if manifest_file.is_file() else {}
     artifacts = Artifacts(model, n, folder, previous.get("constraints", 0), previous.get("setup_seconds"),
                           previous.get("setup_peak_mb"))
-    current = (not force and previous.get("circuit_sha256") and source.is_file() and source.read_text() == text
-               and artifacts.r1cs.is_file() and artifacts.wasm.is_file()
-               and artifacts.witness_generator_source.is_file()
-               and previous.get("r1cs_sha256") == file_sha256(artifacts.r1cs)
-               and artifacts.proving_key.is_file()
-               and artifacts.verifier_source.is_file())
-    if current:
+    compiled_already = (not force and previous.get("circuit_sha256") and source.is_file() and source.read_text() == text
+                        and artifacts.r1cs.is_file() and artifacts.wasm.is_file()
+                        and artifacts.witness_generator_source.is_file()
+                        and previous.get("r1cs_sha256") == file_sha256(artifacts.r1cs))
+    if (compiled_already and artifacts.proving_key.is_file() and artifacts.verifier_source.is_file()
+            and (zkey is None or file_sha256(zkey) == file_sha256(artifacts.proving_key))):
         log(f"batch circuit {artifacts.name}: cached in {folder.relative_to(ROOT)}/ "
-            f"({artifacts.constraints} constraints; development key)")
+            f"({artifacts.constraints} constraints; {previous.get('setup', DEVELOPMENT_SETUP)})")
         native_witness.build_or_explain(artifacts.r1cs, log)
         return artifacts
-    source.write_text(text)
-    compiled = compile_circuit(source, folder, simplification=circuit.simplification(network), log=log)
+    if compiled_already:
+        compiled = Compiled(artifacts.r1cs, artifacts.wasm, artifacts.constraints)
+    else:
+        source.write_text(text)
+        compiled = compile_circuit(source, folder, simplification=circuit.simplification(network), log=log)
     r1cs_sha256 = file_sha256(compiled.r1cs)
-    if (not force and previous.get("r1cs_sha256") == r1cs_sha256 and artifacts.proving_key.is_file()
+    setup = previous.get("setup", DEVELOPMENT_SETUP)
+    if zkey is not None:
+        seconds, peak, setup = None, None, _install_ceremony_key(artifacts, compiled.r1cs, zkey, ptau, log)
+    elif (not force and previous.get("r1cs_sha256") == r1cs_sha256 and artifacts.proving_key.is_file()
             and artifacts.verifier_source.is_file()):
-        log(f"{artifacts.name}: the r1cs is unchanged, so its development key still holds")
+        log(f"{artifacts.name}: the r1cs is unchanged, so its key still holds ({setup})")
         seconds, peak = previous.get("setup_seconds"), previous.get("setup_peak_mb")
     else:
-        seconds, peak = _make_key(artifacts, log)
-    manifest = {"model": model, "size": n, "constraints": compiled.constraints,
-                "setup": "groth16py.setup (development only), written as a zkey",
+        (seconds, peak), setup = _make_key(artifacts, log), DEVELOPMENT_SETUP
+    manifest = {"model": model, "size": n, "constraints": compiled.constraints, "setup": setup,
                 "setup_seconds": seconds, "setup_peak_mb": peak,
                 "circuit_sha256": file_sha256(source), "r1cs_sha256": r1cs_sha256}
     manifest_file.write_text(json.dumps(manifest, indent=1) + "\n")
@@ -288,9 +298,38 @@ def _make_key(artifacts: Artifacts, log: Log) -> tuple[float, int]:
     dev_zkey.write(pk, artifacts.r1cs, artifacts.proving_key, log)
     seconds, peak = round(time.perf_counter() - started, 2), round(peak_rss_mb())
     log(f"key ready in {seconds:.1f} s (peak memory of this process so far {peak} MB)")
-    contract = verifier_name(artifacts.model, artifacts.size)
-    artifacts.verifier_source.write_text(solidity_verifier(vk.to_json(), contract))
+    _write_verifier(artifacts, vk, DEVELOPMENT_SETUP)
+    (artifacts.folder / phase2.TRANSCRIPT).unlink(missing_ok=True)
     return seconds, peak
+
+
+def _write_verifier(artifacts: Artifacts, vk: groth16py.VerifyingKey, setup: str) -> None:
+    """The Solidity verifier of a batch key, its header naming where the key comes from."""
+    source = solidity_verifier(vk.to_json(), verifier_name(artifacts.model, artifacts.size))
+    artifacts.verifier_source.write_text(f"// Generated by zkproof/batch.py; its key: {setup}.\n"
+                                         "// Not committed: it belongs to the key next to it in build/batch/.\n"
+                                         + source)
+
+
+def _install_ceremony_key(artifacts: Artifacts, r1cs: Path, zkey: Path, ptau: Path | None, log: Log) -> str:
+    """Make the final key of a finalized ceremony of this batch circuit its key (with its transcript and verifier),
+    once the ceremony verifies from this r1cs; return the manifest's `setup`."""
+    folder = zkey.parent
+    try:
+        transcript = phase2.load(folder)
+        if transcript.beacon is None or transcript.beacon.key != zkey.name:
+            raise BatchError(f"{zkey} is not the final key of a finalized ceremony (`ceremony finalize` applies "
+                             "the beacon)")
+        phase2.verify(folder, r1cs, phase2.ptau_for(transcript, ptau), log)
+    except ceremony.CeremonyError as error:
+        raise BatchError(f"{zkey} is no key of {artifacts.name}: {error}") from error
+    shutil.copyfile(zkey, artifacts.proving_key)
+    shutil.copyfile(folder / phase2.TRANSCRIPT, artifacts.folder / phase2.TRANSCRIPT)
+    names = ", ".join(c.name for c in transcript.contributions)
+    setup = f"ceremony {file_sha256(artifacts.folder / phase2.TRANSCRIPT)} ({names})"
+    _write_verifier(artifacts, groth16py.import_zkey(str(artifacts.proving_key))[1], setup)
+    log(f"{artifacts.name}: the key of the ceremony in {folder} ({names}; beacon {transcript.beacon.value[:16]}…)")
+    return setup
 
 
 @cache
@@ -452,9 +491,7 @@ def solidity_verifier(vk_json: str, contract: str) -> str:
     result = subprocess.run(["node", "-e", script], input=vk_json, cwd=ROOT, capture_output=True, text=True)
     if result.returncode != 0:
         raise BatchError(f"rendering the verifier failed: {result.stderr.strip()[-500:]}")
-    header = ("// Generated by zkproof/batch.py from a DEVELOPMENT-ONLY single-party setup (groth16py.setup).\n"
-              "// Not committed: it belongs to the key next to it in build/batch/.\n")
-    return header + result.stdout.replace("contract Groth16Verifier", f"contract {contract}")
+    return result.stdout.replace("contract Groth16Verifier", f"contract {contract}")
 
 
 def compile_verifier(artifacts: Artifacts) -> dict:

@@ -159,7 +159,11 @@ def verify(folder: Path | None, model: str, r1cs: Path | None, ptau: Path | None
 @ptau_option("The ceremony's powers of tau (default: artifacts/ptau/ or build/ptau/, by its recorded name).")
 @click.option("--beacon", required=True,
               help="The public random beacon, hex: e.g. the hash of a block chosen before it was mined.")
-def finalize(folder: Path | None, model: str, r1cs: Path | None, ptau: Path | None, beacon: str) -> None:
+@click.option("--no-install", is_flag=True,
+              help="Install nothing: for a circuit that is not a model's, such as a batch circuit (with --r1cs; then "
+                   "`ape run build_circuit --batch N --zkey FOLDER/<circuit>.zkey`).")
+def finalize(folder: Path | None, model: str, r1cs: Path | None, ptau: Path | None, beacon: str,
+             no_install: bool) -> None:
     """Apply the beacon to the latest key in FOLDER (default build/ceremony/<model>/), verify the whole chain, then
     make it the model's key: artifacts/<model>/ (key, ceremony.json, verification key), the verifier contract, and
     the transcript hash in the manifest."""
@@ -169,12 +173,16 @@ def finalize(folder: Path | None, model: str, r1cs: Path | None, ptau: Path | No
     try:
         phase2.beacon_hex(beacon)
         transcript = phase2.load(folder)
-        built = build.manifest(model)
-        if built["r1cs_sha256"] != transcript.r1cs_sha256 or transcript.circuit != model:
-            raise click.ClickException(f"this ceremony is of another circuit than artifacts/{model}/: build the model "
-                                       "first (`ape run build_circuit`), or pass the right --model")
+        if not no_install:
+            built = build.manifest(model)
+            if built["r1cs_sha256"] != transcript.r1cs_sha256 or transcript.circuit != model:
+                raise click.ClickException(f"this ceremony is of another circuit than artifacts/{model}/: build the "
+                                           "model first (`ape run build_circuit`), or pass the right --model")
         ptau_file = phase2.ptau_for(transcript, ptau)
         phase2.finalize(folder, beacon, _r1cs(model, r1cs), ptau_file, click.echo)
+        if no_install:
+            click.echo(f"the ceremony is final and verified: {folder / transcript.circuit}.zkey")
+            return
         build.adopt_ceremony(model, folder, ptau_file, click.echo)
     except (CeremonyError, build.BuildError) as error:
         raise click.ClickException(str(error)) from error

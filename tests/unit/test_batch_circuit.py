@@ -3,12 +3,15 @@ each slot refuses a cheating input (the N = 2 circuit is compiled and set up onc
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
+from circuit_tools import compile_test_circuit
 
-from zkproof import batch, circuit, quantize
+from zkproof import batch, ceremony, circuit, phase2, quantize
 from zkproof.digest import file_sha256
 from zkproof.statement import ADDRESS_BITS, StatementError
 
@@ -117,3 +120,49 @@ def test_a_source_that_compiles_to_the_same_r1cs_keeps_its_key(artifacts):
     assert file_sha256(rebuilt.proving_key) == key
     assert any("r1cs is unchanged" in line for line in lines)
     assert not any("setting up" in line for line in lines)
+
+
+def quiet(_: str) -> None:
+    pass
+
+
+def finalized_ceremony(folder: Path, r1cs: Path, ptau: Path) -> Path:
+    """A ceremony of `r1cs` with one contribution and a beacon; its final key."""
+    phase2.init(folder, r1cs, ptau, ceremony.LOCAL_SOURCE, quiet)
+    phase2.contribute(folder, "alice", "dice", quiet)
+    phase2.finalize(folder, "0x" + "c4" * 32, r1cs, ptau, quiet)
+    return folder / f"{r1cs.stem}.zkey"
+
+
+@pytest.fixture(scope="module")
+def one_digit(tmp_path_factory) -> tuple[batch.Artifacts, Path]:
+    """The batch circuit of one digit with its development key, and the final key of a ceremony of its r1cs on the
+    committed local powers of tau."""
+    artifacts = batch.build(n=1, log=quiet)
+    if json.loads(artifacts.manifest.read_text())["setup"] != batch.DEVELOPMENT_SETUP:  # an earlier run's ceremony
+        artifacts.proving_key.unlink()
+        artifacts = batch.build(n=1, log=quiet)
+    ptau = ceremony.PTAU_COMMITTED / f"local_{ceremony.power_for(*ceremony.r1cs_size(artifacts.r1cs))}.ptau"
+    return artifacts, finalized_ceremony(tmp_path_factory.mktemp("batch-ceremony"), artifacts.r1cs, ptau)
+
+
+def test_a_batch_key_comes_from_a_ceremony_of_its_own_circuit_only(one_digit, images, tmp_path):
+    artifacts, final_key = one_digit
+    development = file_sha256(artifacts.proving_key)
+    with pytest.raises(batch.BatchError, match=r"0001\.zkey is not the final key of a finalized ceremony"):
+        batch.build(n=1, log=quiet, zkey=final_key.parent / "0001.zkey")
+    mult = compile_test_circuit("ceremony_mult").r1cs
+    other = finalized_ceremony(tmp_path / "mult", mult, ceremony.local_ptau(8, log=quiet))
+    with pytest.raises(batch.BatchError, match="is no key of MnistCnnV2Batch1: the circuit changed since init"):
+        batch.build(n=1, log=quiet, zkey=other)
+    assert file_sha256(artifacts.proving_key) == development
+    installed = batch.build(n=1, log=quiet, zkey=final_key)
+    assert file_sha256(installed.proving_key) == file_sha256(final_key)
+    transcript_sha256 = file_sha256(installed.folder / phase2.TRANSCRIPT)
+    assert json.loads(installed.manifest.read_text())["setup"] == f"ceremony {transcript_sha256} (alice)"
+    assert f"its key: ceremony {transcript_sha256}" in installed.verifier_source.read_text()
+    proof = batch.prove_batch(images[:1], ALICE, salts=[7], artifacts=installed)
+    assert batch.verify(proof, installed)
+    lines = []
+    assert file_sha256(batch.build(n=1, log=lines.append).proving_key) == file_sha256(final_key)  # kept
+    assert "ceremony" in lines[0]
