@@ -69,7 +69,9 @@ def production(tmp_path_factory, r1cs, ptau) -> Path:
             shutil.copyfile(inbox / file, coordinator / file)
         checked = cli("verify", coordinator, "--r1cs", r1cs, "--ptau", ptau)
         assert checked.exit_code == 0, checked.output + checked.stderr
-    phase2.finalize(coordinator, BEACON, r1cs, ptau, quiet)
+    finalized = cli("finalize", coordinator, "--r1cs", r1cs, "--ptau", ptau, "--beacon", BEACON, "--no-install")
+    assert finalized.exit_code == 0, finalized.output + finalized.stderr
+    assert f"the ceremony is final and verified: {coordinator / CIRCUIT}.zkey" in finalized.output
     return coordinator
 
 
