@@ -340,9 +340,10 @@ def test_a_batch_bounty_ignores_a_verifier_registered_after_it(project, registry
 
 
 def test_a_batch_bounty_ignores_a_verifier_registered_in_its_second(project, registry, batches, owner, bob, chain):
-    timestamp = chain.blocks.head.timestamp + 10
+    forger = always_true_verifier(owner)
+    timestamp = chain.pending_timestamp
     chain.pending_timestamp = timestamp
-    batches.registerBatchVerifier(MODEL, 5, always_true_verifier(owner), CEREMONY, sender=owner)
+    batches.registerBatchVerifier(MODEL, 5, forger, CEREMONY, sender=owner)
     chain.pending_timestamp = timestamp  # anvil lets the next block keep the same timestamp
     bounty = owner.deploy(project.BatchDigitBounty, registry.address, batches.address, MODEL, 7, value=REWARD)
     assert batches.batchVerifierOf(MODEL, 5).registeredAt == bounty.openedAt() == timestamp
