@@ -214,9 +214,11 @@ class Artifacts:
 
     @property
     def ceremony_sha256(self) -> str:
-        """The hash a BatchRegistry registers this key's verifier with (64 hex digits, no 0x): for the development
-        key, the sha256 of the zkey it proves with."""
-        return file_sha256(self.proving_key)
+        """The hash a BatchRegistry registers this key's verifier with (64 hex digits, no 0x): the sha256 of the
+        ceremony transcript installed with the key, or, for the development key (which has none), of the zkey it
+        proves with."""
+        transcript = self.folder / phase2.TRANSCRIPT
+        return file_sha256(transcript if transcript.is_file() else self.proving_key)
 
 
 def folder_for(model: str, n: int) -> Path:
