@@ -17,6 +17,7 @@ from hexbytes import HexBytes
 
 from zkproof import data, prover
 from zkproof.registry import DEFAULT_MODEL_ID, SUBMIT_GAS_BUDGET
+from zkproof.statement import SALT_BITS
 
 MODEL = DEFAULT_MODEL_ID
 REWARD = 10**18
@@ -49,7 +50,7 @@ def second_target(bob, bounty_target):
     if key not in _SECOND_TARGETS:
         held_out = data.load_split().held_out
         image = held_out.images[int(np.flatnonzero(held_out.labels == bounty_target.digit)[0])]
-        _SECOND_TARGETS[key] = prover.prove_image(image, str(bob.address), salt=8_000_001)
+        _SECOND_TARGETS[key] = prover.prove_image(image, str(bob.address), salt=(1 << SALT_BITS) + 8_000_001)
     proof = _SECOND_TARGETS[key]
     assert proof.digit == bounty_target.digit
     assert proof.commitment != bounty_target.commitment

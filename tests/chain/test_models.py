@@ -13,6 +13,7 @@ from zkproof import build, prover
 from zkproof.data import load_split
 from zkproof.paths import DEFAULT_MODEL, verification_key_path
 from zkproof.registry import Deployment, ModelNotRegistered, Registry, RegistryError
+from zkproof.statement import SALT_BITS
 
 OLD_MODEL = "mnist_cnn"
 
@@ -39,8 +40,8 @@ def test_the_new_model_is_registered_next_to_the_old_one(upgraded):
 
 def test_both_models_prove_and_record_and_each_verifier_takes_only_its_own_proofs(upgraded, alice):
     image = load_split().held_out.images[11]
-    new = prover.prove_image(image, str(alice.address), salt=1, model=DEFAULT_MODEL)
-    old = prover.prove_image(image, str(alice.address), salt=2, model=OLD_MODEL)
+    new = prover.prove_image(image, str(alice.address), salt=(1 << SALT_BITS) + 1, model=DEFAULT_MODEL)
+    old = prover.prove_image(image, str(alice.address), salt=(1 << SALT_BITS) + 2, model=OLD_MODEL)
     with pytest.raises(RegistryError, match=f"made with {OLD_MODEL}"):
         upgraded.submit(old, alice)
     with ape.reverts(upgraded.contract.InvalidProof):
