@@ -24,12 +24,14 @@ def test_deploy_upgrade_prove_submit_and_records(records):
         deployed = ape_run(node, records, "deploy", "--account", "TEST::0", "--model", OLD_MODEL)
         assert deployed.returncode == 0, deployed.stderr
         assert "registry: 0x" in deployed.stdout and f"#1 {OLD_MODEL}" in deployed.stdout
+        assert "development key" not in deployed.stderr  # a local development chain takes any key, silently
 
         registered = ape_run(node, records, "register_model", "--model", DEFAULT_MODEL, "--account", "TEST::0")
         assert registered.returncode == 0, registered.stderr
         assert f"models:   #1 {OLD_MODEL}, #2 {DEFAULT_MODEL}" in registered.stdout
         record = json.loads((records / "ethereum-local.json").read_text())
         assert [entry["model"] for entry in record["models"]] == [OLD_MODEL, DEFAULT_MODEL]
+        assert [entry["key_warning"] for entry in record["models"]] == ["", ""]
         again = ape_run(node, records, "register_model", "--model", DEFAULT_MODEL, "--account", "TEST::0")
         assert "registered already" in one_line_error(again)
 

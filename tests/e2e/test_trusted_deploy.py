@@ -1,6 +1,7 @@
 """Which keys the scripts put on which chains: the committed development key goes on a local development chain, and
 on any other network (`upstream`, chain 31338, stands for one) only when asked for on purpose, with the warning
-kept in the deployment record. A refusal is one line, exit 2, and sends nothing."""
+kept in the deployment record. A refusal is one line, exit 2, and sends nothing. (On a local chain the same key
+deploys without a word: test_scripts.py.)"""
 
 from __future__ import annotations
 
@@ -34,11 +35,3 @@ def test_a_development_key_is_refused_outside_a_development_chain_and_nothing_is
         assert again.returncode == 2 and "mnist_cnn's key is not production-ready" in one_line_error(again)
         assert rpc(node, "eth_getTransactionCount", OWNER, "latest") == sent
 
-
-def test_the_same_key_deploys_without_a_word_on_a_local_chain(records):
-    with anvil(free_port()) as node:
-        deployed = ape_run(node, records, "deploy", "--account", "TEST::0")
-        assert deployed.returncode == 0, deployed.stderr
-        assert "development key" not in deployed.stderr
-        [entry] = json.loads((records / "ethereum-local.json").read_text())["models"]
-        assert entry["key_warning"] == ""
