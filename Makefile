@@ -16,7 +16,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 setup: $(VENV)/.installed node_modules/.installed $(SOLC) $(VENV)/bin/anvil native-toolchain
 	ape compile
 
-# circom's C++ witness generators build with Debian's g++, GMP, nlohmann-json and nasm (zkproof/native_witness.py).
+# circom's C++ witness generators build with Debian's g++, GMP, nlohmann-json and nasm (zkproof/circuit/native_witness.py).
 NATIVE_PACKAGES := g++=4:12.2.0-3 libgmp-dev=2:6.2.1+dfsg1-1.1 nlohmann-json3-dev=3.11.2-2 nasm=2.16.01-1
 native-toolchain:
 	@tools/install-debian.sh $(NATIVE_PACKAGES)

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import click
 
-from zkproof import batch
-from zkproof.build import build, check
+from zkproof.keys.build import build, check
 from zkproof.paths import DEFAULT_MODEL
+from zkproof.prove import batch
 
 
 @click.command()

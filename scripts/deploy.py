@@ -5,9 +5,9 @@ from pathlib import Path
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from zkproof.chain import allow_development_key_option, one_line_errors, ptau_check_option, warn_if_ephemeral
+from zkproof.chain.console import allow_development_key_option, one_line_errors, ptau_check_option, warn_if_ephemeral
+from zkproof.chain.registry import DEFAULT_MODEL_ID, DEPLOYMENTS, Registry
 from zkproof.paths import DEFAULT_MODEL
-from zkproof.registry import DEFAULT_MODEL_ID, DEPLOYMENTS, Registry
 
 
 @click.command(cls=ConnectedProviderCommand)

@@ -8,12 +8,12 @@ import ape
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from zkproof import batch, prover
-from zkproof.chain import one_line_errors, warn_if_ephemeral
-from zkproof.data import load_split
+from zkproof.chain.console import one_line_errors, warn_if_ephemeral
+from zkproof.chain.registry import DEPLOYMENTS, Registry
+from zkproof.model.data import load_split
+from zkproof.model.preprocess import ImageError, preprocess_file
 from zkproof.paths import DEFAULT_MODEL
-from zkproof.preprocess import ImageError, preprocess_file
-from zkproof.registry import DEPLOYMENTS, Registry
+from zkproof.prove import batch, prover
 
 
 def _pixels(image: Path | None, sample: int | None):

@@ -3,8 +3,8 @@
 import click
 from ape.cli import ConnectedProviderCommand
 
-from zkproof.chain import one_line_errors
-from zkproof.registry import Registry, tally
+from zkproof.chain.console import one_line_errors
+from zkproof.chain.registry import Registry, tally
 
 
 @click.command(cls=ConnectedProviderCommand)

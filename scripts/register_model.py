@@ -5,8 +5,8 @@ from pathlib import Path
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from zkproof.chain import allow_development_key_option, one_line_errors, ptau_check_option
-from zkproof.registry import Registry
+from zkproof.chain.console import allow_development_key_option, one_line_errors, ptau_check_option
+from zkproof.chain.registry import Registry
 
 
 @click.command(cls=ConnectedProviderCommand)

@@ -6,10 +6,10 @@ import ape
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from zkproof import web_config
-from zkproof.chain import is_ephemeral, one_line_errors
+from zkproof.chain import web_config
+from zkproof.chain.console import is_ephemeral, one_line_errors
+from zkproof.chain.registry import Registry
 from zkproof.paths import BUILD, DEFAULT_MODEL
-from zkproof.registry import Registry
 
 
 @click.command(cls=ConnectedProviderCommand)

@@ -7,9 +7,9 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from zkproof import data
+from zkproof.chain.registry import Deployment, Registry
+from zkproof.model import data
 from zkproof.paths import verifier_contract
-from zkproof.registry import Deployment, Registry
 from zkproof.statement import SALT_BITS
 
 # The chain tests prove a handful of held-out images: `prove(k, account)` takes the first one labelled
@@ -20,7 +20,7 @@ SAMPLE_LABELS = (3, 7, 1)
 @pytest.fixture(scope="session")
 def twin():
     """The committed integer network (the integer twin of the float model)."""
-    from zkproof import quantize
+    from zkproof.model import quantize
 
     return quantize.load()
 
@@ -50,7 +50,7 @@ def bob(accounts):
 @pytest.fixture(scope="session")
 def prove() -> Callable:
     """`prove(sample, account)`: a real Groth16 proof of a held-out image, bound to `account` (cached)."""
-    from zkproof import prover
+    from zkproof.prove import prover
 
     held_out = data.load_split().held_out
     images = [held_out.images[int(np.flatnonzero(held_out.labels == label)[0])] for label in SAMPLE_LABELS]

@@ -23,8 +23,10 @@ import click
 import groth16py
 import numpy as np
 
-from zkproof import batch, bench, data, prover, quantize
+from zkproof.bench import single as bench
+from zkproof.model import data, quantize
 from zkproof.paths import DEFAULT_MODEL
+from zkproof.prove import batch, prover
 from zkproof.statement import SCALAR_FIELD
 
 VARIANTS: dict[str, Callable[[int], int]] = {

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 import click
 import numpy as np
 
-from zkproof.batch_bench import bench_batch
-from zkproof.ceremony_cli import ceremony
+from zkproof.bench.batch import bench_batch
+from zkproof.keys.ceremony_cli import ceremony
 from zkproof.paths import DEFAULT_MODEL, ROOT, onnx_path
 
 if TYPE_CHECKING:
-    from zkproof.proof import Proof
+    from zkproof.prove.proof import Proof
 
 
 class InputError(click.ClickException):
@@ -58,8 +58,8 @@ def train(arch: str | None, epochs: int | None, validation: bool, model: str) ->
     """Train a model by its recipe (needs the [train] extra), export it to ONNX and quantize it."""
     from dataclasses import replace
 
-    from zkproof import quantize
-    from zkproof import train as training
+    from zkproof.model import quantize
+    from zkproof.model import train as training
 
     if model not in training.RECIPES:
         raise InputError(f"no recipe for {model!r}: one of {', '.join(training.RECIPES)}")
@@ -74,7 +74,7 @@ def train(arch: str | None, epochs: int | None, validation: bool, model: str) ->
 @model_option
 def quantize_command(model: str) -> None:
     """Re-derive the integer weights and layer bounds from the committed ONNX model."""
-    from zkproof import quantize
+    from zkproof.model import quantize
 
     network = quantize.quantize_model(model)
     click.echo(f"wrote {quantize.save(network)}")
@@ -93,7 +93,7 @@ def check_writable(out: Path) -> None:
 
 def load_digit(image: Path) -> np.ndarray:
     """The preprocessed 28×28 digit of an image file, or an InputError."""
-    from zkproof.preprocess import ImageError, preprocess_file
+    from zkproof.model.preprocess import ImageError, preprocess_file
 
     try:
         return preprocess_file(image)
@@ -107,9 +107,9 @@ def load_digit(image: Path) -> np.ndarray:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def classify(image: Path, model: str, as_json: bool) -> None:
     """Classify IMAGE (PNG, JPEG, …) with the float model and with the integer twin."""
-    from zkproof import quantize
-    from zkproof.confidence import margin
-    from zkproof.float_model import float_scores
+    from zkproof.model import quantize
+    from zkproof.model.confidence import margin
+    from zkproof.model.float_model import float_scores
 
     pixels = load_digit(image)
     floats = float_scores(pixels[None], model)[0]
@@ -138,10 +138,10 @@ def classify(image: Path, model: str, as_json: bool) -> None:
               help="Also write <model>-confusion.png and <model>-misclassified.png into this folder.")
 def evaluate(model: str, as_json: bool, figures_dir: Path | None) -> None:
     """Held-out accuracy, twin agreement, parameters, activations and bit widths."""
-    from zkproof import confidence
-    from zkproof.evaluate import evaluate as run
-    from zkproof.evaluate import write_figures
-    from zkproof.figures import FiguresUnavailable
+    from zkproof.model import confidence
+    from zkproof.model.evaluate import evaluate as run
+    from zkproof.model.evaluate import write_figures
+    from zkproof.model.figures import FiguresUnavailable
 
     result = run(model)
     if figures_dir is not None:
@@ -179,7 +179,7 @@ def evaluate(model: str, as_json: bool, figures_dir: Path | None) -> None:
 @model_option
 def prove(image: Path, submitter: str, out: Path, salt: int | None, prover: str, model: str) -> None:
     """Prove that IMAGE is classified as its digit, bound to SUBMITTER; write the proof and its salt to OUT."""
-    from zkproof import prover as proving
+    from zkproof.prove import prover as proving
 
     check_writable(out)
     try:
@@ -195,7 +195,7 @@ def prove(image: Path, submitter: str, out: Path, salt: int | None, prover: str,
 
 def read_proof(proof_file: Path) -> Proof:
     """The proof in a proof file, or an InputError naming what is wrong."""
-    from zkproof.proof import Proof, ProofFormatError
+    from zkproof.prove.proof import Proof, ProofFormatError
 
     try:
         text = proof_file.read_text()
@@ -211,7 +211,7 @@ def read_proof(proof_file: Path) -> Proof:
 @click.argument("proof_file", type=click.Path(path_type=Path))
 def verify(proof_file: Path) -> None:
     """Verify a proof JSON written by `prove` (exit 1 if it does not verify)."""
-    from zkproof import prover as proving
+    from zkproof.prove import prover as proving
 
     proof = read_proof(proof_file)
     try:
@@ -234,7 +234,7 @@ def verify(proof_file: Path) -> None:
 def open_command(proof_file: Path | None, image: Path, salt: int | None, commitment: int | None,
                  model: str | None) -> None:
     """Check that IMAGE and a salt open a commitment (PROOF_FILE's or --commitment): exit 0 on a match, 1 if not."""
-    from zkproof import prover as proving
+    from zkproof.prove import prover as proving
 
     if (proof_file is None) == (commitment is None):
         raise InputError("give exactly one of PROOF_FILE or --commitment")
@@ -263,7 +263,8 @@ def open_command(proof_file: Path | None, image: Path, salt: int | None, commitm
 def compile_command(model: str) -> None:
     """Compile a model's circuit into build/<model>/ (r1cs, sym, wasm; what the circuit tests read) and build its
     native witness generator (what the prover then uses), or reuse them when nothing they read has changed."""
-    from zkproof import build, native_witness
+    from zkproof.circuit import native_witness
+    from zkproof.keys import build
 
     try:
         compiled = build.compile_model(model, log=click.echo)
@@ -283,9 +284,9 @@ def compile_command(model: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def bench(model: str, runs: int, against: str | None, pairs: int, as_json: bool) -> None:
     """Constraints, witness / prove / verify time (medians), zkey size; or, with --against, a speed-up."""
-    from zkproof import bench as benchmark
-    from zkproof.prover import ProverError
-    from zkproof.quantize import QuantizationError
+    from zkproof.bench import single as benchmark
+    from zkproof.model.quantize import QuantizationError
+    from zkproof.prove.prover import ProverError
 
     try:
         result = benchmark.compare(model, against, max(pairs, 4)) if against else benchmark.bench(model, max(runs, 5))

@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 from chain_tools import always_true_verifier
 
-from zkproof import batch, data
-from zkproof.registry import DEFAULT_MODEL_ID, BatchRecord, BatchVerifier, Registry, RegistryError
+from zkproof.chain.registry import DEFAULT_MODEL_ID, BatchRecord, BatchVerifier, Registry, RegistryError
+from zkproof.model import data
+from zkproof.prove import batch
 from zkproof.statement import ADDRESS_BITS, SCALAR_FIELD
 
 slow = pytest.mark.slow  # compiles and sets up a whole batch circuit: `make test-slow`

@@ -15,8 +15,9 @@ import pytest
 from chain_tools import always_true_verifier
 from hexbytes import HexBytes
 
-from zkproof import data, prover
-from zkproof.registry import DEFAULT_MODEL_ID, SUBMIT_GAS_BUDGET
+from zkproof.chain.registry import DEFAULT_MODEL_ID, SUBMIT_GAS_BUDGET
+from zkproof.model import data
+from zkproof.prove import prover
 from zkproof.statement import SALT_BITS
 
 MODEL = DEFAULT_MODEL_ID

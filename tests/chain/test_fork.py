@@ -7,7 +7,7 @@
 import ape
 import pytest
 
-from zkproof.registry import SUBMIT_GAS_BUDGET, Deployment, Registry, RegistryError
+from zkproof.chain.registry import SUBMIT_GAS_BUDGET, Deployment, Registry, RegistryError
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -9,10 +9,11 @@ import shutil
 import ape
 import pytest
 
-from zkproof import build, prover
-from zkproof.data import load_split
+from zkproof.chain.registry import Deployment, ModelNotRegistered, Registry, RegistryError
+from zkproof.keys import build
+from zkproof.model.data import load_split
 from zkproof.paths import DEFAULT_MODEL, verification_key_path
-from zkproof.registry import Deployment, ModelNotRegistered, Registry, RegistryError
+from zkproof.prove import prover
 from zkproof.statement import SALT_BITS
 
 OLD_MODEL = "mnist_cnn"

@@ -12,9 +12,7 @@ import ape
 import pytest
 from eth_utils import keccak
 
-from zkproof.digest import file_sha256
-from zkproof.paths import DEFAULT_MODEL, artifact_dir, onnx_path
-from zkproof.registry import (
+from zkproof.chain.registry import (
     DEFAULT_MODEL_ID,
     SUBMIT_GAS_BUDGET,
     Deployment,
@@ -24,6 +22,8 @@ from zkproof.registry import (
     StaleDeployment,
     ceremony_sha256,
 )
+from zkproof.digest import file_sha256
+from zkproof.paths import DEFAULT_MODEL, artifact_dir, onnx_path
 from zkproof.statement import ADDRESS_BITS, SCALAR_FIELD
 
 MODEL = DEFAULT_MODEL_ID

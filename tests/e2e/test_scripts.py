@@ -8,11 +8,11 @@ import json
 import pytest
 from script_tools import anvil, ape_run, free_port, last_json, one_line_error
 
-from zkproof import quantize
-from zkproof.data import load_split
+from zkproof.chain.registry import SUBMIT_GAS_BUDGET
+from zkproof.model import quantize
+from zkproof.model.data import load_split
 from zkproof.paths import DEFAULT_MODEL
-from zkproof.proof import Proof
-from zkproof.registry import SUBMIT_GAS_BUDGET
+from zkproof.prove.proof import Proof
 from zkproof.statement import SALT_BITS
 
 OLD_MODEL = "mnist_cnn"

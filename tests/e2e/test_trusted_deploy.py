@@ -9,7 +9,7 @@ import json
 
 from script_tools import UPSTREAM, UPSTREAM_CHAIN_ID, anvil, ape_run, free_port, one_line_error, rpc
 
-from zkproof.key_policy import ALLOW_FLAG
+from zkproof.chain.key_policy import ALLOW_FLAG
 
 OWNER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # TEST::0
 

@@ -25,10 +25,12 @@ import ape
 import numpy as np
 import pytest
 
-from zkproof import confidence, prover, quantize, web_config
-from zkproof.data import load_split
+from zkproof.chain import web_config
+from zkproof.model import confidence, quantize
+from zkproof.model.data import load_split
 from zkproof.paths import BUILD, ROOT
-from zkproof.proof import Proof
+from zkproof.prove import prover
+from zkproof.prove.proof import Proof
 from zkproof.statement import check_salt
 
 REQUIRED = os.environ.get("ZKMNIST_WEB_TEST") == "1"

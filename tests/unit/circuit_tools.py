@@ -6,10 +6,10 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from zkproof import build
-from zkproof.ceremony import SNARKJS
+from zkproof.keys import build
+from zkproof.keys.ceremony import SNARKJS
 from zkproof.paths import BUILD, ROOT
-from zkproof.prover import wtns_layout
+from zkproof.prove.prover import wtns_layout
 
 _POSEIDON_BOTH = """pragma circom 2.2.3;
 include "circomlib/circuits/poseidon.circom";

@@ -12,9 +12,9 @@ import pytest
 from circuit_tools import compile_test_circuit
 from click.testing import CliRunner
 
-from zkproof import build, ceremony, phase2
 from zkproof.cli import main
 from zkproof.digest import file_sha256
+from zkproof.keys import build, ceremony, phase2
 
 BEACON = "0x" + "5e" * 32
 PARTICIPANTS = ("alice", "bob", "carol")

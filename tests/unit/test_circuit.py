@@ -6,10 +6,14 @@ import numpy as np
 import pytest
 from circuit_tools import compile_test_circuit, r1cs_satisfied, tampered, wire_ids
 
-from zkproof import build, circuit, prover, quantize, statement
-from zkproof.data import load_split
+from zkproof import statement
+from zkproof.circuit import generate as circuit
 from zkproof.digest import file_sha256
+from zkproof.keys import build
+from zkproof.model import quantize
+from zkproof.model.data import load_split
 from zkproof.paths import BUILD, DEFAULT_MODEL, STATEMENT_LIBRARY, circuit_path
+from zkproof.prove import prover
 
 ALICE = 0x00000000000000000000000000000000000A11CE
 MALLORY = 0x000000000000000000000000000000000BADBAD0
@@ -74,7 +78,7 @@ def argmax_circuit() -> build.Compiled:
 @pytest.mark.parametrize("scores, expected", [([3, 9, 9, 1], 1), ([-5, -2, -2, -7], 1), ([4, 4, 4, 4], 0),
                                               ([-(2**30), 0, 2**30 - 1, 2**30 - 1], 2)])
 def test_argmax_template_breaks_ties_to_the_lowest_index(argmax_circuit, tmp_path, scores, expected):
-    from zkproof.ceremony import snarkjs
+    from zkproof.keys.ceremony import snarkjs
 
     (tmp_path / "input.json").write_text(json.dumps({"in": [str(s) for s in scores]}))
     snarkjs("wtns", "calculate", argmax_circuit.wasm, tmp_path / "input.json", tmp_path / "argmax.wtns")
@@ -171,7 +175,7 @@ def test_a_shape_mismatch_names_the_node(tmp_path):
 @pytest.mark.slow
 def test_another_small_cnn_with_relu_and_pooling_compiles_and_matches_its_twin(tmp_path):
     """Generic over ops: a different network (Conv → ReLU → AveragePool → Gemm) compiles and agrees with its twin."""
-    from zkproof.ceremony import CeremonyError, snarkjs
+    from zkproof.keys.ceremony import CeremonyError, snarkjs
 
     tiny = quantize.quantize_file(_tiny_onnx(tmp_path / "tiny.onnx"), "tiny_cnn")
     source = circuit.write_circuit(tiny, BUILD / "test" / "tiny_cnn.circom")

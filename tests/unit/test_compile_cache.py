@@ -1,6 +1,6 @@
 """A compile is reused only while everything it read and wrote is unchanged."""
 
-from zkproof import build
+from zkproof.keys import build
 from zkproof.paths import BUILD
 
 SOURCE = 'pragma circom 2.2.3;\ntemplate Product() {{ signal input a; signal input b; signal output c; c <== {}; }}\n' \

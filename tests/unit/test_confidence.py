@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from zkproof import confidence, quantize
+from zkproof.model import confidence, quantize
 
 
 def numpy_softmax(twin, scores) -> np.ndarray:

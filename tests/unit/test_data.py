@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from zkproof import data
+from zkproof.model import data
 
 ROOT_DIGITS = data.DIGITS_DIR
 

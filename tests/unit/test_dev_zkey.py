@@ -9,8 +9,8 @@ import groth16py
 import pytest
 from circuit_tools import compile_test_circuit
 
-from zkproof import ceremony, dev_zkey
-from zkproof.prover import read_wtns
+from zkproof.keys import ceremony, dev_zkey
+from zkproof.prove.prover import read_wtns
 
 INPUTS = {"inputs": ["1", "2", "3", "4", "5"]}
 

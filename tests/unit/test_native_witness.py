@@ -7,8 +7,10 @@ import shutil
 import numpy as np
 import pytest
 
-from zkproof import native_witness, prover, quantize
+from zkproof.circuit import native_witness
+from zkproof.model import quantize
 from zkproof.paths import DEFAULT_MODEL, compiled_r1cs
+from zkproof.prove import prover
 from zkproof.statement import parse_address
 
 SUBMITTER = parse_address("0x00000000000000000000000000000000000000aa")

@@ -5,7 +5,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from zkproof import onnx_graph
+from zkproof.model import onnx_graph
 from zkproof.paths import onnx_path
 
 

@@ -6,9 +6,9 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from zkproof import prover
 from zkproof.cli import main
-from zkproof.data import load_split
+from zkproof.model.data import load_split
+from zkproof.prove import prover
 from zkproof.statement import SCALAR_FIELD
 
 ALICE = "0x00000000000000000000000000000000000A11CE"

@@ -9,8 +9,9 @@ import random
 import pytest
 from circuit_tools import compile_test_circuit
 
-from zkproof import build, prover
-from zkproof.ceremony import snarkjs
+from zkproof.keys import build
+from zkproof.keys.ceremony import snarkjs
+from zkproof.prove import prover
 from zkproof.statement import SCALAR_FIELD
 
 # Poseidon([1, 2]) as circomlibjs computes it (its test vector).

@@ -7,12 +7,12 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from zkproof import quantize
 from zkproof.cli import main
-from zkproof.confidence import margin
-from zkproof.data import load_split
-from zkproof.float_model import float_predict
-from zkproof.preprocess import ImageError, preprocess_file
+from zkproof.model import quantize
+from zkproof.model.confidence import margin
+from zkproof.model.data import load_split
+from zkproof.model.float_model import float_predict
+from zkproof.model.preprocess import ImageError, preprocess_file
 
 
 def _drawn_style(digit: np.ndarray, path, rgb: bool = True) -> None:

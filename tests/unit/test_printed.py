@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from zkproof import printed
+from zkproof.model import printed
 
 
 def test_every_font_gives_ten_labelled_digits_with_ink():

@@ -7,12 +7,12 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from zkproof import prover
-from zkproof.ceremony import CeremonyError, snarkjs
 from zkproof.cli import main
-from zkproof.data import load_split
+from zkproof.keys.ceremony import CeremonyError, snarkjs
+from zkproof.model.data import load_split
 from zkproof.paths import DEFAULT_MODEL, verification_key_path
-from zkproof.proof import Proof, ProofFormatError
+from zkproof.prove import prover
+from zkproof.prove.proof import Proof, ProofFormatError
 from zkproof.statement import BASE_FIELD, SALT_BITS, SCALAR_FIELD, binding_of, check_salt, parse_address, random_salt
 
 ALICE = "0x00000000000000000000000000000000000A11CE"

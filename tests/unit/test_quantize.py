@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from zkproof import quantize
-from zkproof.float_model import float_predict, float_scores
+from zkproof.model import quantize
+from zkproof.model.float_model import float_predict, float_scores
 from zkproof.statement import proven_pixels
 
 

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from zkproof import build
+from zkproof.keys import build
 from zkproof.paths import DEFAULT_MODEL, verifier_source
 
 

@@ -14,8 +14,9 @@ import pytest
 from circuit_tools import compile_test_circuit
 from click.testing import CliRunner
 
-from zkproof import ceremony, paths, phase2, trust
+from zkproof import paths
 from zkproof.cli import main
+from zkproof.keys import ceremony, phase2, trust
 from zkproof.paths import BUILD
 
 BEACON = "0x" + "b7" * 32

@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 from itertools import zip_longest
 from pathlib import Path
 
-from zkproof.ceremony import (
+from zkproof.digest import file_sha256
+from zkproof.keys.ceremony import (
     PTAU_CACHE,
     PTAU_COMMITTED,
     CeremonyError,
@@ -30,7 +31,6 @@ from zkproof.ceremony import (
     snarkjs,
     truncated,
 )
-from zkproof.digest import file_sha256
 from zkproof.paths import BUILD
 
 TRANSCRIPT = "ceremony.json"

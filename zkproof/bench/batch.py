@@ -32,7 +32,8 @@ PROVE_GOAL_S = 4  # for N = 16
 def one(model: str, n: int, submitter: str) -> dict:
     """Build (or reuse) the batch circuit of n, prove held-out digits 0..n-1 for `submitter` (the median of
     PROVE_RUNS warm proofs, witness included); figures as a dict."""
-    from zkproof import batch, data
+    from zkproof.model import data
+    from zkproof.prove import batch
 
     artifacts = batch.build(model, n, log=lambda line: print(line, file=sys.stderr, flush=True))
     held_out = data.load_split().held_out
@@ -56,7 +57,7 @@ def one(model: str, n: int, submitter: str) -> dict:
 
 
 def _child(model: str, n: int, submitter: str) -> dict:
-    process = subprocess.Popen([sys.executable, "-m", "zkproof.batch_bench", "one", model, str(n), submitter],
+    process = subprocess.Popen([sys.executable, "-m", "zkproof.bench.batch", "one", model, str(n), submitter],
                                cwd=ROOT, stdout=subprocess.PIPE, text=True)
     out = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
@@ -71,9 +72,9 @@ def _gas(model: str, results: list[dict]) -> None:
     """Submit every batch on a throwaway anvil and add `gas` and `gas_per_digit` to each result."""
     import ape
 
-    from zkproof import batch
-    from zkproof.batch import BatchProof
-    from zkproof.registry import Registry
+    from zkproof.chain.registry import Registry
+    from zkproof.prove import batch
+    from zkproof.prove.batch import BatchProof
 
     with ape.networks.parse_network_choice("ethereum:local:foundry"):
         owner, submitter = ape.accounts.test_accounts[0], ape.accounts.test_accounts[SUBMITTER_INDEX]
@@ -132,7 +133,7 @@ def bench_batch(model: str, sizes: str) -> None:
 
     Keys come from groth16py's native single-party setup: DEVELOPMENT ONLY (cached in build/batch/).
     """
-    from zkproof.batch import DEVELOPMENT_WARNING, build, check_size
+    from zkproof.prove.batch import DEVELOPMENT_WARNING, build, check_size
 
     click.secho(DEVELOPMENT_WARNING, fg="yellow", err=True)
     ns = [check_size(int(part)) for part in sizes.split(",")]

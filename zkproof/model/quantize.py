@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from zkproof import onnx_graph
 from zkproof.digest import file_sha256
-from zkproof.onnx_export import INLINE
+from zkproof.model import onnx_graph
+from zkproof.model.onnx_export import INLINE
 from zkproof.paths import DEFAULT_MODEL, onnx_path, quantized_path
 from zkproof.statement import IMAGE_BITS, proven_pixels
 

@@ -22,10 +22,11 @@ from pathlib import Path
 import groth16py
 import numpy as np
 
-from zkproof import native_witness, quantize
+from zkproof.circuit import native_witness
 from zkproof.digest import file_sha256
+from zkproof.model import quantize
 from zkproof.paths import DEFAULT_MODEL, ROOT, compiled_r1cs, manifest_path, verification_key_path, wasm_path, zkey_path
-from zkproof.proof import Proof, ProofFormatError
+from zkproof.prove.proof import Proof, ProofFormatError
 from zkproof.statement import (
     SCALAR_FIELD,
     StatementError,

@@ -28,7 +28,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -36,10 +36,14 @@ from pathlib import Path
 import groth16py
 import numpy as np
 
-from zkproof import ceremony, circuit, dev_zkey, native_witness, phase2, quantize
+from zkproof.circuit import generate as circuit
+from zkproof.circuit import native_witness
 from zkproof.digest import file_sha256
+from zkproof.keys import ceremony, dev_zkey, phase2
+from zkproof.model import quantize
 from zkproof.paths import BUILD, DEFAULT_MODEL, ROOT, template_name
-from zkproof.proof import Proof
+from zkproof.progress import Log
+from zkproof.prove.proof import Proof
 from zkproof.statement import (
     ADDRESS_BITS,
     CLASSES,
@@ -61,7 +65,6 @@ DEVELOPMENT_WARNING = ("WARNING: the batch key comes from groth16py's native SIN
                        "tau and import its zkey with groth16py.import_zkey.")
 
 DEVELOPMENT_SETUP = "groth16py.setup (development only), written as a zkey"
-Log = Callable[[str], None]
 
 
 class BatchError(ValueError):
@@ -239,7 +242,7 @@ def build(model: str = DEFAULT_MODEL, n: int = 2, log: Log = print, force: bool 
 
     Everything is cached in build/batch/<model>-<N>/ and reused while the circuit source and r1cs are unchanged.
     """
-    from zkproof.build import Compiled, compile_circuit  # the single-digit build's compiler step
+    from zkproof.keys.build import Compiled, compile_circuit  # the single-digit build's compiler step
 
     check_size(n)
     folder = folder_for(model, n)
@@ -402,7 +405,7 @@ def witness_source(artifacts: Artifacts) -> str:
 def write_witness(artifacts: Artifacts, inputs: dict[str, object], scratch: Path) -> Path:
     """The witness of `inputs`, computed by the circuit's native generator when `build` could build it, else by
     its wasm in a persistent Node worker (loaded once per process)."""
-    from zkproof.prover import ProverError, compute_witness, witness_worker
+    from zkproof.prove.prover import ProverError, compute_witness, witness_worker
 
     try:
         return compute_witness(inputs, scratch / "witness.wtns", _witness_generator(artifacts.r1cs),
@@ -460,7 +463,7 @@ def prove_batch(images: Sequence[np.ndarray], submitter: str, salts: Sequence[in
     pk, _ = keys(artifacts.proving_key)
     with tempfile.TemporaryDirectory(dir=BUILD) as scratch:
         wtns = write_witness(artifacts, inputs, Path(scratch))
-        from zkproof.prover import read_wtns
+        from zkproof.prove.prover import read_wtns
 
         witness = read_wtns(wtns)
         leaves = leaf_commitments(artifacts, witness)

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import groth16py
 
-from zkproof.ceremony import CeremonyError, Log, domain_power, r1cs_counts, section
+from zkproof.keys.ceremony import CeremonyError, domain_power, r1cs_counts, section
 from zkproof.paths import ROOT
+from zkproof.progress import Log
 from zkproof.statement import BASE_FIELD, SCALAR_FIELD
 
 MONTGOMERY = 1 << 256

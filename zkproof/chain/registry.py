@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from functools import cache, cached_property
 from pathlib import Path
@@ -27,6 +26,7 @@ from ape.logging import logger
 
 from zkproof.digest import file_sha256
 from zkproof.paths import DEFAULT_MODEL, ROOT, manifest_path, onnx_path, verifier_contract
+from zkproof.progress import Log
 from zkproof.statement import CLASSES
 
 if TYPE_CHECKING:
@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     from ape.contracts import ContractInstance
     from ape.managers.project import ProjectManager
 
-    from zkproof.batch import Artifacts, BatchProof
-    from zkproof.proof import Proof
+    from zkproof.prove.batch import Artifacts, BatchProof
+    from zkproof.prove.proof import Proof
 
 DEPLOYMENTS = Path(os.environ.get("ZKMNIST_DEPLOYMENTS", ROOT / "deployments"))
 DEFAULT_MODEL_ID = 1
@@ -46,7 +46,6 @@ BATCH_GAS_PER_DIGIT_BUDGET = 20_000
 SUBMIT_GAS_BUDGET = 252_000
 """The most a `submit` may cost (receipt gasUsed, for any proof): the figure the README promises."""
 
-Log = Callable[[str], None]
 
 
 class RegistryError(RuntimeError):
@@ -458,7 +457,7 @@ class Registry:
         hash (`artifacts.ceremony_sha256`). `owner` must own the batch registry. A size registered already must
         stand on the same key, and a model whose sizes are closed takes no new one (RegistryError, nothing sent).
         The batch record is written once every transaction is in."""
-        from zkproof.batch import verifier_container
+        from zkproof.prove.batch import verifier_container
 
         if artifacts.model != self.model:
             raise RegistryError(f"the batch circuit is for {artifacts.model}, this registry proves with {self.model}")
@@ -561,8 +560,8 @@ def ceremony_sha256(model: str) -> str:
 def _admissible(model: str, allow_development_key: bool, ptau: Path | None) -> str:
     """Refuse `model` for the connected chain unless its artifacts are tied to its ONNX file (RegistryError) and
     its key may go there (`key_policy.admit_key`); return the warning the record keeps ("" if none)."""
-    from zkproof.build import BuildError, check_ties
-    from zkproof.key_policy import admit_key
+    from zkproof.chain.key_policy import admit_key
+    from zkproof.keys.build import BuildError, check_ties
 
     try:
         check_ties(model)

@@ -16,8 +16,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from zkproof.ceremony import Log
 from zkproof.digest import file_sha256
+from zkproof.progress import Log
 
 PACKAGES = "g++ libgmp-dev nlohmann-json3-dev nasm"
 CXXFLAGS = ("-std=c++11", "-O1")  # -O1: a third of -O3's compile time, and as fast (measured on mnist_cnn_v2)

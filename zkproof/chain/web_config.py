@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 from eth_utils import keccak
 
-from zkproof import confidence
-from zkproof import registry as client
-from zkproof.data import load_split
+from zkproof.chain import registry as client
+from zkproof.model import confidence
+from zkproof.model.data import load_split
 from zkproof.statement import ADDRESS_BITS, SALT_BITS
 
 SAMPLES_PER_DIGIT = 2

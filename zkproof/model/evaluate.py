@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from zkproof import confidence, figures, printed, quantize
-from zkproof.data import load_split
-from zkproof.float_model import float_predict
+from zkproof.model import confidence, figures, printed, quantize
+from zkproof.model.data import load_split
+from zkproof.model.float_model import float_predict
 from zkproof.paths import DEFAULT_MODEL
 from zkproof.statement import proven_pixels
 

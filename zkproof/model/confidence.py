@@ -19,10 +19,10 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageDraw
 
-from zkproof import quantize
-from zkproof.data import load_split
+from zkproof.model import quantize
+from zkproof.model.data import load_split
+from zkproof.model.preprocess import to_mnist
 from zkproof.paths import DEFAULT_MODEL
-from zkproof.preprocess import to_mnist
 
 MIN_ACCURACY = 0.9
 SCRIBBLES = 1_000

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import click
 
-from zkproof import ceremony as tau
-from zkproof import phase2, trust
-from zkproof.ceremony import CeremonyError, Log
+from zkproof.keys import ceremony as tau
+from zkproof.keys import phase2, trust
+from zkproof.keys.ceremony import CeremonyError
+from zkproof.keys.phase2 import ceremony_folder
 from zkproof.paths import DEFAULT_MODEL, artifact_dir, circuit_path, compile_dir
-from zkproof.phase2 import ceremony_folder
+from zkproof.progress import Log
 
 model_option = click.option("--model", default=DEFAULT_MODEL, show_default=True,
                             help="Model (or circuit) name: circuits/<model>.circom, artifacts/<model>/.")
@@ -31,8 +32,9 @@ def ptau_option(description: str) -> Callable:
 def _r1cs(model: str, given: Path | None, log: Log = click.echo) -> Path:
     if given is not None:
         return given
-    from zkproof import circuit, quantize
-    from zkproof.build import BuildError, compile_circuit
+    from zkproof.circuit import generate as circuit
+    from zkproof.keys.build import BuildError, compile_circuit
+    from zkproof.model import quantize
 
     source = circuit_path(model)
     if not source.is_file():
@@ -167,7 +169,7 @@ def finalize(folder: Path | None, model: str, r1cs: Path | None, ptau: Path | No
     """Apply the beacon to the latest key in FOLDER (default build/ceremony/<model>/), verify the whole chain, then
     make it the model's key: artifacts/<model>/ (key, ceremony.json, verification key), the verifier contract, and
     the transcript hash in the manifest."""
-    from zkproof import build
+    from zkproof.keys import build
 
     folder = _folder(folder, ceremony_folder(model))
     try:

@@ -34,7 +34,7 @@ def admit_key(model: str, *, allow_development_key: bool = False, ptau: Path | N
     """
     if development_chain():
         return ""
-    from zkproof.trust import key_readiness
+    from zkproof.keys.trust import key_readiness
 
     network = ape.networks.provider.network
     readiness = key_readiness(model, ptau)

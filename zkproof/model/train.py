@@ -16,15 +16,15 @@ stratified 1,000 of the training digits to check); the 2,000 held-out digits onl
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from zkproof.data import load_split, stratified_split
-from zkproof.onnx_export import EXPLICIT, INLINE, export_onnx
+from zkproof.model.data import load_split, stratified_split
+from zkproof.model.onnx_export import EXPLICIT, INLINE, export_onnx
+from zkproof.progress import Log
 from zkproof.statement import IMAGE_BITS
 
 TRAIN_SEED = 7
@@ -36,11 +36,10 @@ try:
     from torch import nn
     from torch.nn import functional as F
 
-    from zkproof.augment import affine, augment
+    from zkproof.model.augment import affine, augment
 except ImportError as missing:  # pragma: no cover - depends on the optional extra
     raise ImportError("training needs torch: pip install -e '.[train]' (torch==2.13.0, CPU build)") from missing
 
-Log = Callable[[str], None]
 
 
 @dataclass(frozen=True)

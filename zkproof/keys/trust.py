@@ -15,10 +15,11 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from zkproof import ceremony, phase2
-from zkproof.ceremony import PUBLISHED_PTAU_BLAKE2B, CeremonyError, Log, SnarkjsFailed
 from zkproof.digest import file_sha256
+from zkproof.keys import ceremony, phase2
+from zkproof.keys.ceremony import PUBLISHED_PTAU_BLAKE2B, CeremonyError, SnarkjsFailed
 from zkproof.paths import BUILD, artifact_dir, compiled_r1cs, manifest_path, zkey_path
+from zkproof.progress import Log, quiet
 
 VERIFIED_KEYS = BUILD / "trust" / "verified.json"
 NO_PTAU = "the powers of tau file is not here to check: pass --ptau FILE"
@@ -28,10 +29,6 @@ NO_PTAU = "the powers of tau file is not here to check: pass --ptau FILE"
 class Readiness:
     production_ready: bool
     reasons: tuple[str, ...]  # empty when ready
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 def ptau_reason(transcript: phase2.Transcript, ptau: Path | None,
@@ -71,7 +68,7 @@ def transcript_reasons(transcript: phase2.Transcript, ptau: Path | None,
     return [*([reason] if reason else []), *contribution_reasons(transcript)]
 
 
-def ptau_check_reason(ptau: Path, *, run: bool, log: Log = _quiet) -> str | None:
+def ptau_check_reason(ptau: Path, *, run: bool, log: Log = quiet) -> str | None:
     """Why the powers of tau's own check (`snarkjs powersoftau verify`, cached) does not stand: it failed, or it
     was skipped (`run` False) and never ran here. None when it passed."""
     if ceremony.ptau_checked(ptau):
@@ -103,7 +100,7 @@ def _r1cs(model: str, sha256: str, log: Log) -> Path:
     compiled = compiled_r1cs(model)
     if compiled.is_file() and file_sha256(compiled) == sha256:
         return compiled
-    from zkproof.build import compile_model
+    from zkproof.keys.build import compile_model
 
     return compile_model(model, log).r1cs
 
@@ -125,7 +122,7 @@ def _verified_chain(model: str, transcript: phase2.Transcript, ptau: Path, log: 
     return None
 
 
-def key_readiness(model: str, ptau: Path | None = None, *, log: Log = _quiet,
+def key_readiness(model: str, ptau: Path | None = None, *, log: Log = quiet,
                   published: Mapping[int, str] = PUBLISHED_PTAU_BLAKE2B, check_ptau: bool = True) -> Readiness:
     """Whether `model`'s committed key is production-ready, and why not. Without snarkjs when a cheap reason
     exists; otherwise `snarkjs zkey verify` (cached) and `snarkjs powersoftau verify` (cached; skipped, which is a

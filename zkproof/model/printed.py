@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from zkproof.preprocess import to_mnist
+from zkproof.model.preprocess import to_mnist
 from zkproof.statement import CLASSES
 
 FONT_FOLDERS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))

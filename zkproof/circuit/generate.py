@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from zkproof.onnx_export import EXPLICIT, INLINE
+from zkproof.model.onnx_export import EXPLICIT, INLINE
+from zkproof.model.quantize import FIELD_BITS_LIMIT, IntLayer, IntNetwork
 from zkproof.paths import circuit_path, template_name
-from zkproof.quantize import FIELD_BITS_LIMIT, IntLayer, IntNetwork
 from zkproof.statement import ADDRESS_BITS, CLASSES, pixels_per_element
 
 CIRCOM_VERSION = "2.2.3"

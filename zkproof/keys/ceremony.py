@@ -14,11 +14,12 @@ import shlex
 import struct
 import subprocess
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from zkproof.digest import file_sha256
 from zkproof.paths import ARTIFACTS, BUILD, NODE_MODULES, ROOT
+from zkproof.progress import Log
 
 PTAU_CACHE = BUILD / "ptau"
 PTAU_COMMITTED = ARTIFACTS / "ptau"
@@ -51,7 +52,6 @@ LOCAL_CEREMONY_NOTICE = """\
 # whoever ran it could forge proofs. For production, pass a public ceremony: --ptau FILE #
 ##########################################################################################"""
 
-Log = Callable[[str], None]
 
 
 class CeremonyError(RuntimeError):

@@ -15,9 +15,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from zkproof import ceremony, circuit, phase2, quantize, statement
-from zkproof.ceremony import CeremonyError, Log
+from zkproof import statement
+from zkproof.circuit import generate as circuit
 from zkproof.digest import file_sha256
+from zkproof.keys import ceremony, phase2
+from zkproof.keys.ceremony import CeremonyError
+from zkproof.model import quantize
 from zkproof.paths import (
     BUILD,
     CIRCUITS,
@@ -34,6 +37,7 @@ from zkproof.paths import (
     wasm_path,
     zkey_path,
 )
+from zkproof.progress import Log, quiet
 
 CIRCOM = NODE_MODULES / ".bin" / "circom2"
 CIRCOM_WASM = NODE_MODULES / "circom2" / "circom.wasm"
@@ -295,7 +299,7 @@ def _check_key_exports(model: str, zkey_sha256: str) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         fresh = Path(scratch) / "verifier.sol"
         ceremony.export_verifier(zkey_path(model), Path(scratch) / "vk.json", fresh, verifier_contract(model),
-                                 log=lambda _: None)
+                                 log=quiet)
         if fresh.read_text() != solidity.read_text():
             raise BuildError(f"{_shown(solidity)} is not the verifier of the key")
     known = json.loads(TIES_CHECKED.read_text()) if TIES_CHECKED.is_file() else []

@@ -1,0 +1,1 @@
+"""zkproof.bench: benchmarks: one digit, batches."""
