@@ -263,12 +263,11 @@ def open_command(proof_file: Path | None, image: Path, salt: int | None, commitm
 def compile_command(model: str) -> None:
     """Compile a model's circuit into build/<model>/ (r1cs, sym, wasm; what the circuit tests read) and build its
     native witness generator (what the prover then uses), or reuse them when nothing they read has changed."""
-    from zkproof.circuit import native_witness
-    from zkproof.keys import build
+    from zkproof.circuit import compiler, native_witness
 
     try:
-        compiled = build.compile_model(model, log=click.echo)
-    except build.BuildError as error:
+        compiled = compiler.compile_model(model, log=click.echo)
+    except compiler.BuildError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"{compiled.r1cs.relative_to(ROOT)}: {compiled.constraints} constraints")
     if binary := native_witness.build_or_explain(compiled.r1cs, log=click.echo):

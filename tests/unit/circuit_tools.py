@@ -6,9 +6,10 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from zkproof.keys import build
+from zkproof.circuit import compiler
 from zkproof.keys.ceremony import SNARKJS
 from zkproof.paths import BUILD, ROOT
+from zkproof.progress import Log
 from zkproof.prove.prover import wtns_layout
 
 _POSEIDON_BOTH = """pragma circom 2.2.3;
@@ -42,14 +43,14 @@ TEST_CIRCUITS: dict[str, tuple[str, str]] = {
 """The tests' own small circuits: name → (Circom source, simplification flag)."""
 
 
-def compile_test_circuit(name: str, log: build.Log = lambda _: None) -> build.Compiled:
+def compile_test_circuit(name: str, log: Log = lambda _: None) -> compiler.Compiled:
     """One of TEST_CIRCUITS compiled into build/test/<name>/ (reused while nothing it reads has changed)."""
     text, simplification = TEST_CIRCUITS[name]
     source = BUILD / "test" / f"{name}.circom"
     source.parent.mkdir(parents=True, exist_ok=True)
     if not source.is_file() or source.read_text() != text:
         source.write_text(text)
-    return build.compile_circuit_cached(source, BUILD / "test" / name, simplification=simplification, log=log)
+    return compiler.compile_circuit_cached(source, BUILD / "test" / name, simplification=simplification, log=log)
 
 
 def wire_ids(sym: Path, *names: str) -> dict[str, int]:

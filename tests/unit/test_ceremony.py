@@ -12,9 +12,10 @@ import pytest
 from circuit_tools import compile_test_circuit
 from click.testing import CliRunner
 
+from zkproof.circuit import compiler
 from zkproof.cli import main
 from zkproof.digest import file_sha256
-from zkproof.keys import build, ceremony, phase2
+from zkproof.keys import ceremony, phase2
 
 BEACON = "0x" + "5e" * 32
 PARTICIPANTS = ("alice", "bob", "carol")
@@ -25,7 +26,7 @@ def quiet(_: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def circuits() -> dict[str, build.Compiled]:
+def circuits() -> dict[str, compiler.Compiled]:
     """Two tiny circuits compiled into build/test/."""
     return {name: compile_test_circuit(name) for name in ("ceremony_mult", "ceremony_cube")}
 

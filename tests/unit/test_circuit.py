@@ -7,6 +7,7 @@ import pytest
 from circuit_tools import compile_test_circuit, r1cs_satisfied, tampered, wire_ids
 
 from zkproof import statement
+from zkproof.circuit import compiler
 from zkproof.circuit import generate as circuit
 from zkproof.digest import file_sha256
 from zkproof.keys import build
@@ -23,7 +24,7 @@ MALLORY = 0x000000000000000000000000000000000BADBAD0
 def compiled():
     """The committed circuit source compiled into build/<model>/ (r1cs and sym are not committed): by
     `python -m zkproof compile`, which `make test` runs first, or here, whenever anything the compile reads changed."""
-    return build.compile_model(DEFAULT_MODEL, log=lambda _: None)
+    return compiler.compile_model(DEFAULT_MODEL, log=lambda _: None)
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +71,7 @@ def test_circuit_digit_equals_the_twin_on_50_held_out_digits(twin, held_out, tmp
 
 
 @pytest.fixture(scope="session")
-def argmax_circuit() -> build.Compiled:
+def argmax_circuit() -> compiler.Compiled:
     """ArgMax(4, 32) alone, compiled once."""
     return compile_test_circuit("argmax_test")
 
@@ -179,8 +180,8 @@ def test_another_small_cnn_with_relu_and_pooling_compiles_and_matches_its_twin(t
 
     tiny = quantize.quantize_file(_tiny_onnx(tmp_path / "tiny.onnx"), "tiny_cnn")
     source = circuit.write_circuit(tiny, BUILD / "test" / "tiny_cnn.circom")
-    compiled = build.compile_circuit(source, BUILD / "test" / "tiny_cnn", simplification=circuit.simplification(tiny),
-                                     log=lambda _: None)
+    compiled = compiler.compile_circuit(source, BUILD / "test" / "tiny_cnn",
+                                        simplification=circuit.simplification(tiny), log=lambda _: None)
     assert compiled.constraints > 784 * 8
     images = load_split().held_out.images[::250]
     digits = quantize.predict(tiny, images)

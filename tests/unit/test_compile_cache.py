@@ -1,6 +1,6 @@
 """A compile is reused only while everything it read and wrote is unchanged."""
 
-from zkproof.keys import build
+from zkproof.circuit import compiler
 from zkproof.paths import BUILD
 
 SOURCE = 'pragma circom 2.2.3;\ntemplate Product() {{ signal input a; signal input b; signal output c; c <== {}; }}\n' \
@@ -8,7 +8,7 @@ SOURCE = 'pragma circom 2.2.3;\ntemplate Product() {{ signal input a; signal inp
 
 
 def _compile(source, log):
-    return build.compile_circuit_cached(source, BUILD / "test" / "compile_cache", simplification="--O2", log=log)
+    return compiler.compile_circuit_cached(source, BUILD / "test" / "compile_cache", simplification="--O2", log=log)
 
 
 def test_a_compile_is_reused_until_its_source_or_its_outputs_change():
@@ -35,5 +35,5 @@ def test_a_compile_is_reused_until_its_source_or_its_outputs_change():
 
 
 def test_the_inputs_include_the_simplification_flag():
-    source = build.CIRCUITS / "lib" / "argmax.circom"
-    assert build.compile_inputs_sha256(source, "--O1") != build.compile_inputs_sha256(source, "--O2")
+    source = compiler.CIRCUITS / "lib" / "argmax.circom"
+    assert compiler.compile_inputs_sha256(source, "--O1") != compiler.compile_inputs_sha256(source, "--O2")

@@ -9,7 +9,7 @@ import random
 import pytest
 from circuit_tools import compile_test_circuit
 
-from zkproof.keys import build
+from zkproof.circuit import compiler
 from zkproof.keys.ceremony import snarkjs
 from zkproof.prove import prover
 from zkproof.statement import SCALAR_FIELD
@@ -19,11 +19,11 @@ POSEIDON_1_2 = 78532001207760628786847983640950724588150293760927320092494149263
 
 
 @pytest.fixture(scope="module", params=[2, 5])
-def both(request) -> tuple[int, build.Compiled]:
+def both(request) -> tuple[int, compiler.Compiled]:
     return request.param, compile_test_circuit(f"poseidon_both_{request.param}")
 
 
-def _hashes(compiled: build.Compiled, values: list[int], folder) -> tuple[int, int]:
+def _hashes(compiled: compiler.Compiled, values: list[int], folder) -> tuple[int, int]:
     (folder / "input.json").write_text(json.dumps({"in": [str(v) for v in values]}))
     snarkjs("wtns", "calculate", compiled.wasm, folder / "input.json", folder / "w.wtns")
     witness = prover.read_wtns(folder / "w.wtns")

@@ -561,7 +561,8 @@ def _admissible(model: str, allow_development_key: bool, ptau: Path | None) -> s
     """Refuse `model` for the connected chain unless its artifacts are tied to its ONNX file (RegistryError) and
     its key may go there (`key_policy.admit_key`); return the warning the record keeps ("" if none)."""
     from zkproof.chain.key_policy import admit_key
-    from zkproof.keys.build import BuildError, check_ties
+    from zkproof.circuit.compiler import BuildError
+    from zkproof.keys.build import check_ties
 
     try:
         check_ties(model)

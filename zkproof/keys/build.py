@@ -1,4 +1,5 @@
-"""Build a model's proving artifacts: circuit source, r1cs + wasm (circom2), Groth16 key, verifier.
+"""Build a model's proving artifacts: circuit source, its compile (`zkproof.circuit.compiler`), Groth16 key, verifier;
+check that they belong together.
 
 Outputs that users need and that are slow to rebuild are committed under artifacts/<model>/
 (wasm, zkey, verification key, manifest) and contracts/verifiers/; intermediates stay in build/.
@@ -6,25 +7,27 @@ Outputs that users need and that are slow to rebuild are committed under artifac
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 import shutil
-import subprocess
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from zkproof import statement
 from zkproof.circuit import generate as circuit
+from zkproof.circuit.compiler import (
+    BuildError,
+    cached_compile,
+    compile_circuit,
+    compile_circuit_cached,
+    compile_inputs_sha256,
+    shown,
+)
 from zkproof.digest import file_sha256
 from zkproof.keys import ceremony, phase2
 from zkproof.keys.ceremony import CeremonyError
 from zkproof.model import quantize
 from zkproof.paths import (
     BUILD,
-    CIRCUITS,
-    NODE_MODULES,
     ROOT,
     STATEMENT_LIBRARY,
     artifact_dir,
@@ -39,95 +42,9 @@ from zkproof.paths import (
 )
 from zkproof.progress import Log, quiet
 
-CIRCOM = NODE_MODULES / ".bin" / "circom2"
-CIRCOM_WASM = NODE_MODULES / "circom2" / "circom.wasm"
-CIRCOMLIB = NODE_MODULES / "circomlib" / "circuits"
 PUBLIC_SIGNALS = 2  # commitment, binding
 TIES_CHECKED = BUILD / "ties-checked.json"
 """Keys (sha256) whose verification key and verifier contract (sha256) were found to be theirs."""
-
-
-class BuildError(RuntimeError):
-    """The circuit did not compile or an artifact is missing."""
-
-
-@dataclass(frozen=True)
-class Compiled:
-    r1cs: Path
-    wasm: Path
-    constraints: int
-
-
-def compile_inputs_sha256(source: Path, simplification: str) -> str:
-    """sha256 over everything a compile of `source` reads: the compiler (circom2's wasm), the flag, the source and
-    every Circom file it can include (under circuits/ and circomlib's)."""
-    digest = hashlib.sha256(simplification.encode())
-    for path in (CIRCOM_WASM, source, *sorted(CIRCUITS.rglob("*.circom")), *sorted(CIRCOMLIB.rglob("*.circom"))):
-        digest.update(f"{path.relative_to(ROOT)}:{file_sha256(path)}\n".encode())
-    return digest.hexdigest()
-
-
-def _outputs(source: Path, out: Path) -> dict[str, Path]:
-    """What circom2 writes for `source` into `out`."""
-    name = source.stem
-    return {"r1cs": out / f"{name}.r1cs", "sym": out / f"{name}.sym", "wasm": out / f"{name}_js" / f"{name}.wasm",
-            "cpp": out / f"{name}_cpp" / f"{name}.cpp", "dat": out / f"{name}_cpp" / f"{name}.dat"}
-
-
-def _compile_record(outputs: dict[str, Path]) -> Path:
-    """Where a compile records its inputs and outputs, next to its r1cs."""
-    return outputs["r1cs"].with_suffix(".compile.json")
-
-
-def compile_circuit(source: Path, out: Path, *, simplification: str, log: Log = print) -> Compiled:
-    """circom2 of `source` into `out` (both under the repository root: WASI sees only folders under it): the r1cs,
-    the wasm and the C++ witness generator (`zkproof.native_witness`), with the `simplification` flag (--O1 or
-    --O2: a model's is `circuit.simplification(network)`). Records what it read and wrote, so that
-    `compile_circuit_cached` can reuse it."""
-    out.mkdir(parents=True, exist_ok=True)
-    inputs_sha256 = compile_inputs_sha256(source, simplification)
-    command = [str(CIRCOM), str(source.relative_to(ROOT)), "--r1cs", "--wasm", "--sym", "--c", simplification,
-               "-l", str(CIRCUITS.relative_to(ROOT)), "-l", str(NODE_MODULES.relative_to(ROOT)),
-               "-o", str(out.relative_to(ROOT))]
-    log(f"$ circom2 {' '.join(command[1:])}")
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise BuildError(f"circom2 failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
-    counts = {kind: int(n) for kind, n in re.findall(r"(non-linear|linear) constraints: (\d+)", result.stdout)}
-    constraints = counts.get("non-linear", 0) + counts.get("linear", 0)
-    log(f"constraints: {constraints} ({counts.get('non-linear', 0)} non-linear, {counts.get('linear', 0)} linear)")
-    outputs = _outputs(source, out)
-    record = {"inputs_sha256": inputs_sha256, "constraints": constraints,
-              **{f"{kind}_sha256": file_sha256(path) for kind, path in outputs.items()}}
-    _compile_record(outputs).write_text(json.dumps(record, indent=1) + "\n")
-    return Compiled(outputs["r1cs"], outputs["wasm"], constraints)
-
-
-def cached_compile(source: Path, out: Path, simplification: str) -> dict | None:
-    """The record of the compile in `out`, if it is of exactly these inputs and its outputs are unchanged since."""
-    outputs = _outputs(source, out)
-    record_file = _compile_record(outputs)
-    record = json.loads(record_file.read_text()) if record_file.is_file() else {}
-    if record.get("inputs_sha256") == compile_inputs_sha256(source, simplification) and all(
-            path.is_file() and file_sha256(path) == record.get(f"{kind}_sha256") for kind, path in outputs.items()):
-        return record
-    return None
-
-
-def compile_circuit_cached(source: Path, out: Path, *, simplification: str, log: Log = print) -> Compiled:
-    """`compile_circuit`, unless `out` holds a compile of exactly these inputs whose outputs are unchanged since."""
-    record = cached_compile(source, out, simplification)
-    if record is not None:
-        outputs = _outputs(source, out)
-        log(f"{source.name}: compiled already in {_shown(out)}/ from the same inputs")
-        return Compiled(outputs["r1cs"], outputs["wasm"], record["constraints"])
-    return compile_circuit(source, out, simplification=simplification, log=log)
-
-
-def compile_model(model: str, log: Log = print) -> Compiled:
-    """A model's committed circuit compiled into build/<model>/, reused while nothing it reads has changed."""
-    simplification = circuit.simplification(quantize.load(model))
-    return compile_circuit_cached(circuit_path(model), compile_dir(model), simplification=simplification, log=log)
 
 
 def _previous_manifest(model: str) -> dict | None:
@@ -248,11 +165,6 @@ def manifest(model: str) -> dict:
     return json.loads(path.read_text())
 
 
-def _shown(path: Path) -> Path:
-    """A path as messages show it: relative to the repository when it is inside it."""
-    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
-
-
 def check_ties(model: str) -> None:
     """The cheap half of `check`, for deploying or registering a model: its integer weights come from its ONNX
     file, its circuit from those weights, its r1cs and wasm from a compile of that circuit with today's Circom
@@ -267,7 +179,7 @@ def check_ties(model: str) -> None:
     source = circuit_path(model)
     if not source.is_file() or circuit.generate(network) != source.read_text() \
             or file_sha256(source) != recorded["circuit_sha256"]:
-        raise BuildError(f"{_shown(source)} is not the circuit its weights and manifest name: rebuild")
+        raise BuildError(f"{shown(source)} is not the circuit its weights and manifest name: rebuild")
     simplification = circuit.simplification(network)
     if recorded.get("compile_inputs_sha256") != compile_inputs_sha256(source, simplification):
         raise BuildError(f"artifacts/{model}/ were not compiled from today's Circom sources and circom2: rebuild")
@@ -277,7 +189,7 @@ def check_ties(model: str) -> None:
             raise BuildError(f"the committed {name} of {model} is not what its circuit compiles to: rebuild")
     for name, path in (("wasm", wasm_path(model)), ("zkey", zkey_path(model))):
         if not path.is_file() or file_sha256(path) != recorded[f"{name}_sha256"]:
-            raise BuildError(f"{_shown(path)} is not the {name} its manifest names: rebuild")
+            raise BuildError(f"{shown(path)} is not the {name} its manifest names: rebuild")
     _check_key_exports(model, recorded["zkey_sha256"])
 
 
@@ -288,20 +200,20 @@ def _check_key_exports(model: str, zkey_sha256: str) -> None:
 
     vkey, solidity = verification_key_path(model), verifier_source(model)
     if not vkey.is_file() or not solidity.is_file():
-        raise BuildError(f"{_shown(vkey)} or {_shown(solidity)} is missing: rebuild")
+        raise BuildError(f"{shown(vkey)} or {shown(solidity)} is missing: rebuild")
     tied = f"{zkey_sha256}:{file_sha256(vkey)}:{file_sha256(solidity)}"
     if tied in (json.loads(TIES_CHECKED.read_text()) if TIES_CHECKED.is_file() else []):
         return
     _, from_key = groth16py.import_zkey(str(zkey_path(model)))
     exported = json.loads(vkey.read_text())
     if any(exported.get(field) != value for field, value in json.loads(from_key.to_json()).items()):
-        raise BuildError(f"{_shown(vkey)} is not the key's verification key")
+        raise BuildError(f"{shown(vkey)} is not the key's verification key")
     with tempfile.TemporaryDirectory() as scratch:
         fresh = Path(scratch) / "verifier.sol"
         ceremony.export_verifier(zkey_path(model), Path(scratch) / "vk.json", fresh, verifier_contract(model),
                                  log=quiet)
         if fresh.read_text() != solidity.read_text():
-            raise BuildError(f"{_shown(solidity)} is not the verifier of the key")
+            raise BuildError(f"{shown(solidity)} is not the verifier of the key")
     known = json.loads(TIES_CHECKED.read_text()) if TIES_CHECKED.is_file() else []
     TIES_CHECKED.parent.mkdir(parents=True, exist_ok=True)
     TIES_CHECKED.write_text(json.dumps(sorted({*known, tied}), indent=1) + "\n")

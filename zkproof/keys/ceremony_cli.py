@@ -33,7 +33,7 @@ def _r1cs(model: str, given: Path | None, log: Log = click.echo) -> Path:
     if given is not None:
         return given
     from zkproof.circuit import generate as circuit
-    from zkproof.keys.build import BuildError, compile_circuit
+    from zkproof.circuit.compiler import BuildError, compile_circuit
     from zkproof.model import quantize
 
     source = circuit_path(model)

@@ -100,7 +100,7 @@ def _r1cs(model: str, sha256: str, log: Log) -> Path:
     compiled = compiled_r1cs(model)
     if compiled.is_file() and file_sha256(compiled) == sha256:
         return compiled
-    from zkproof.keys.build import compile_model
+    from zkproof.circuit.compiler import compile_model
 
     return compile_model(model, log).r1cs
 

@@ -242,7 +242,7 @@ def build(model: str = DEFAULT_MODEL, n: int = 2, log: Log = print, force: bool 
 
     Everything is cached in build/batch/<model>-<N>/ and reused while the circuit source and r1cs are unchanged.
     """
-    from zkproof.keys.build import Compiled, compile_circuit  # the single-digit build's compiler step
+    from zkproof.circuit.compiler import Compiled, compile_circuit
 
     check_size(n)
     folder = folder_for(model, n)
