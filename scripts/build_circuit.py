@@ -5,9 +5,10 @@ from pathlib import Path
 
 import click
 
+from zkproof.circuit import batch as batch_circuit
+from zkproof.keys import batch_keys
 from zkproof.keys.build import build, check
 from zkproof.paths import DEFAULT_MODEL
-from zkproof.prove import batch
 
 
 @click.command()
@@ -32,8 +33,8 @@ def cli(model: str, ptau: Path | None, force: bool, check_only: bool, size: int 
         raise click.UsageError("--zkey is for a batch circuit's key: pass --batch N")
     if size is not None:
         try:
-            artifacts = batch.build(model, size, log=click.echo, force=force, zkey=zkey, ptau=ptau)
-        except batch.BatchError as error:
+            artifacts = batch_keys.build(model, size, log=click.echo, force=force, zkey=zkey, ptau=ptau)
+        except batch_circuit.BatchError as error:
             raise click.ClickException(str(error)) from error
         click.echo(f"{artifacts.name}: {artifacts.constraints} constraints; key {artifacts.proving_key}")
         return

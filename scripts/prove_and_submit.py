@@ -10,6 +10,8 @@ from ape.cli import ConnectedProviderCommand, account_option
 
 from zkproof.chain.console import one_line_errors, warn_if_ephemeral
 from zkproof.chain.registry import DEPLOYMENTS, Registry
+from zkproof.circuit import batch as batch_circuit
+from zkproof.keys import batch_keys
 from zkproof.model.data import load_split
 from zkproof.model.preprocess import ImageError, preprocess_file
 from zkproof.paths import DEFAULT_MODEL
@@ -64,25 +66,25 @@ def _batch_pixels(size: int, images: Path | None, samples: str | None) -> list:
 def _submit_batch(account, model: str, size: int, images: Path | None, samples: str | None, as_json: bool) -> None:
     log = lambda line: click.echo(line, err=True)  # noqa: E731
     try:
-        pixels = _batch_pixels(batch.check_size(size), images, samples)
-    except batch.BatchError as error:
+        pixels = _batch_pixels(batch_circuit.check_size(size), images, samples)
+    except batch_circuit.BatchError as error:
         raise click.BadParameter(str(error), param_hint="--batch") from error
     with one_line_errors():
         directory = None if warn_if_ephemeral() else DEPLOYMENTS
         registry = Registry.connect_or_deploy(account, model=model, directory=directory, log=log)
-        artifacts = batch.build(model, size, log=log)
+        artifacts = batch_keys.build(model, size, log=log)
         if not registry.has_batch_verifier(size):
             if not ape.networks.provider.network.is_dev:
                 raise click.ClickException(f"no batch verifier of {size} digits is registered on this network; "
                                            "batch keys here are development-only, so they are deployed only on "
                                            "development chains")
             registry.deploy_batch(account, artifacts, log=log)
-        click.secho(batch.DEVELOPMENT_WARNING, fg="yellow", err=True)
+        click.secho(batch_keys.DEVELOPMENT_WARNING, fg="yellow", err=True)
         log(f"proving {size} digits ...")
         started = time.perf_counter()
         try:
             proof = batch.prove_batch(pixels, str(account.address), artifacts=artifacts)
-        except batch.BatchError as error:
+        except batch_circuit.BatchError as error:
             raise click.ClickException(str(error)) from error
         log(f"proved in {time.perf_counter() - started:.1f} s, key loading included")
         receipt = registry.submit_batch(proof, account)
@@ -120,7 +122,8 @@ def _submit_batch(account, model: str, size: int, images: Path | None, samples: 
 @click.option("--image", type=click.Path(path_type=Path), help="An image file (PNG, JPEG, …) of a digit.")
 @click.option("--sample", type=int, help="Index of a held-out MNIST digit (0..1999).")
 @click.option("--batch", "batch_size", type=int, default=None,
-              help=f"Prove N images in one batch proof (1..{batch.MAX_BATCH}; development key, built on first use).")
+              help=f"Prove N images in one batch proof (1..{batch_circuit.MAX_BATCH}; development key, built on first "
+                   "use).")
 @click.option("--images", type=click.Path(path_type=Path), default=None, help="With --batch: a folder of N images.")
 @click.option("--samples", default=None, help="With --batch: N held-out indices, e.g. 3,14,15 (default 0..N-1).")
 @click.option("--model", default=DEFAULT_MODEL, show_default=True,

@@ -24,6 +24,7 @@ import groth16py
 import numpy as np
 
 from zkproof.bench import single as bench
+from zkproof.keys import batch_keys
 from zkproof.model import data, quantize
 from zkproof.paths import DEFAULT_MODEL
 from zkproof.prove import batch, prover
@@ -49,8 +50,8 @@ def _altered(wtns: bytes, change: Callable[[int], int]) -> bytes:
 
 def _batch_case(model: str, size: int, scratch: Path) -> tuple[str, groth16py.ProvingKey, bytes]:
     """A batch of `size` held-out digits: its circuit's name and size, its key and an honest witness."""
-    artifacts = batch.load(model, size)
-    key, _ = batch.keys(artifacts.proving_key)
+    artifacts = batch_keys.load(model, size)
+    key, _ = batch_keys.keys(artifacts.proving_key)
     held_out = data.load_split().held_out
     images = [held_out.images[i * 97] for i in range(size)]
     twin = quantize.load(model)

@@ -13,6 +13,7 @@ import pytest
 from chain_tools import always_true_verifier
 
 from zkproof.chain.registry import DEFAULT_MODEL_ID, BatchRecord, BatchVerifier, Registry, RegistryError
+from zkproof.keys import batch_keys
 from zkproof.model import data
 from zkproof.prove import batch
 from zkproof.statement import ADDRESS_BITS, SCALAR_FIELD
@@ -29,7 +30,7 @@ CEREMONY = bytes.fromhex("c0" * 32)  # the ceremony hash the quick tests registe
 @pytest.fixture(scope="session")
 def artifacts():
     """The 2-digit batch circuit and its development key (compiled and set up on first use, then cached)."""
-    return batch.build(n=SIZE, log=lambda line: None)
+    return batch_keys.build(n=SIZE, log=lambda line: None)
 
 
 @pytest.fixture(scope="session")
@@ -207,7 +208,7 @@ def test_the_verifier_stands_on_the_key_it_proves_with(client, batches, artifact
     assert len(artifacts.ceremony_sha256) == 64 and int(artifacts.ceremony_sha256, 16)
     assert 0 < registered.registered_at <= chain.blocks.head.timestamp
     assert client.has_batch_verifier(SIZE) and not client.has_batch_verifier(SIZE + 1)
-    monkeypatch.setattr(batch.Artifacts, "ceremony_sha256", property(lambda self: "11" * 32))
+    monkeypatch.setattr(batch_keys.Artifacts, "ceremony_sha256", property(lambda self: "11" * 32))
     height = chain.blocks.height
     with pytest.raises(RegistryError, match="stands on key"):
         client.deploy_batch(owner, artifacts, log=lambda line: None)

@@ -32,14 +32,15 @@ PROVE_GOAL_S = 4  # for N = 16
 def one(model: str, n: int, submitter: str) -> dict:
     """Build (or reuse) the batch circuit of n, prove held-out digits 0..n-1 for `submitter` (the median of
     PROVE_RUNS warm proofs, witness included); figures as a dict."""
+    from zkproof.keys import batch_keys
     from zkproof.model import data
     from zkproof.prove import batch
 
-    artifacts = batch.build(model, n, log=lambda line: print(line, file=sys.stderr, flush=True))
+    artifacts = batch_keys.build(model, n, log=lambda line: print(line, file=sys.stderr, flush=True))
     held_out = data.load_split().held_out
     images = [held_out.images[i] for i in range(n)]
     started = time.perf_counter()
-    batch.keys(artifacts.proving_key)
+    batch_keys.keys(artifacts.proving_key)
     load_seconds = time.perf_counter() - started
     batch.prove_batch(images, submitter, artifacts=artifacts)  # warm
     seconds = []
@@ -73,14 +74,14 @@ def _gas(model: str, results: list[dict]) -> None:
     import ape
 
     from zkproof.chain.registry import Registry
-    from zkproof.prove import batch
+    from zkproof.keys import batch_keys
     from zkproof.prove.batch import BatchProof
 
     with ape.networks.parse_network_choice("ethereum:local:foundry"):
         owner, submitter = ape.accounts.test_accounts[0], ape.accounts.test_accounts[SUBMITTER_INDEX]
         registry = Registry.deploy(owner, model=model, directory=None)
         for result in results:
-            registry.deploy_batch(owner, batch.load(model, result["n"]), log=lambda line: None)
+            registry.deploy_batch(owner, batch_keys.load(model, result["n"]), log=lambda line: None)
             p = result["proof"]
             proof = BatchProof(model=model, digits=tuple(p["digits"]), submitter=str(submitter.address),
                                batch_commitment=p["batch_commitment"], binding=p["binding"], commitments=(),
@@ -133,7 +134,8 @@ def bench_batch(model: str, sizes: str) -> None:
 
     Keys come from groth16py's native single-party setup: DEVELOPMENT ONLY (cached in build/batch/).
     """
-    from zkproof.prove.batch import DEVELOPMENT_WARNING, build, check_size
+    from zkproof.circuit.batch import check_size
+    from zkproof.keys.batch_keys import DEVELOPMENT_WARNING, build
 
     click.secho(DEVELOPMENT_WARNING, fg="yellow", err=True)
     ns = [check_size(int(part)) for part in sizes.split(",")]

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from ape.contracts import ContractInstance
     from ape.managers.project import ProjectManager
 
-    from zkproof.prove.batch import Artifacts, BatchProof
+    from zkproof.keys.batch_keys import Artifacts
+    from zkproof.prove.batch import BatchProof
     from zkproof.prove.proof import Proof
 
 DEPLOYMENTS = Path(os.environ.get("ZKMNIST_DEPLOYMENTS", ROOT / "deployments"))
@@ -457,7 +458,7 @@ class Registry:
         hash (`artifacts.ceremony_sha256`). `owner` must own the batch registry. A size registered already must
         stand on the same key, and a model whose sizes are closed takes no new one (RegistryError, nothing sent).
         The batch record is written once every transaction is in."""
-        from zkproof.prove.batch import verifier_container
+        from zkproof.chain.batch_verifier import verifier_container
 
         if artifacts.model != self.model:
             raise RegistryError(f"the batch circuit is for {artifacts.model}, this registry proves with {self.model}")

@@ -1,52 +1,85 @@
-"""The web demo's data: config.json (chain, registry, selectors, statement, low-margin threshold) and samples.json.
+"""The web demo's data: config.json (chain, registry and its ABI, statement, low-margin threshold) and samples.json.
 
-Written by `ape run web_config` (scripts/web_config.py) for the registry of a live chain. Function and custom-error
-selectors come from the compiled ABI, so the page needs no keccak of its own; the margin at or below which the
-page warns that a drawing is no clear digit comes from `zkproof.confidence` (about 2 s).
+Written by `ape run web_config` (scripts/web_config.py) for the registry of a live chain. The page encodes its calls
+and decodes the registry's answers and custom errors from the compiled ABI carried here (with ethers' `Interface`,
+copied from node_modules into webapp/vendor/ by `vendor`, so nothing is loaded from the internet); the proof's word
+order comes from `zkproof.prove.proof.Proof`, the statement's facts from `zkproof.statement`; the margin at or below
+which the page warns that a drawing is no clear digit comes from `zkproof.confidence` (about 2 s).
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from eth_utils import keccak
 
 from zkproof.chain import registry as client
 from zkproof.model import confidence
 from zkproof.model.data import load_split
-from zkproof.statement import ADDRESS_BITS, SALT_BITS
+from zkproof.paths import ROOT
+from zkproof.prove.proof import Proof
+from zkproof.statement import ADDRESS_BITS, IMAGE_BITS, PROOF_WORDS, SALT_BITS
 
 SAMPLES_PER_DIGIT = 2
-STANDARD_ERRORS = {"Error": [("message", "string")], "Panic": [("code", "uint256")]}
+VENDORED = {"ethers": "dist/ethers.min.js"}  # npm package → its single-file ES module for browsers
+VENDOR = ROOT / "webapp" / "vendor"
 
 
-def selector(signature: str) -> str:
-    """The 4-byte selector of a function or error signature, as 0x + 8 hex digits."""
-    return "0x" + keccak(text=signature)[:4].hex()
-
-
-def abi_selectors() -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
-    """Selectors of the registry's functions (by name) and errors (selector → name and inputs), from its ABI."""
+def registry_abi() -> list[dict[str, Any]]:
+    """The registry's compiled ABI (functions, events, custom errors), as JSON fragments."""
     contract = client.ape_project().get_contract(client.REGISTRY_CONTRACT).contract_type
-    functions = {method.name: selector(method.selector) for method in contract.methods}
-    errors = {
-        selector(error.selector): {"name": error.name,
-                                   "inputs": [{"name": i.name, "type": i.type} for i in error.inputs]}
-        for error in contract.errors
-    }
-    for name, inputs in STANDARD_ERRORS.items():
-        signature = f"{name}({','.join(kind for _, kind in inputs)})"
-        errors[selector(signature)] = {"name": name, "inputs": [{"name": n, "type": t} for n, t in inputs]}
-    return functions, errors
+    return [entry.model_dump(mode="json", by_alias=True, exclude_none=True) for entry in contract.abi]
+
+
+def _paths(tree: Any, path: tuple = ()) -> dict[str, list]:
+    """Every leaf of a nested JSON value, by its value, with its path of keys and indices."""
+    if isinstance(tree, dict):
+        return {leaf: found for key, value in tree.items() for leaf, found in _paths(value, (*path, key)).items()}
+    if isinstance(tree, (list, tuple)):
+        return {leaf: found for i, value in enumerate(tree) for leaf, found in _paths(value, (*path, i)).items()}
+    return {str(tree): list(path)}
+
+
+def proof_layout() -> dict[str, Any]:
+    """Where each of the registry's proof words sits in snarkjs's proof (`words`: one path per word) and in the
+    proof file (`file`: the file's a, b, c as word indices), read off `Proof` with marker words, so that the order
+    (b's coordinates swapped against snarkjs) is defined once, in zkproof/prove/proof.py."""
+    marker = 1000  # words 1000..1007: no coordinate snarkjs writes (0 or 1) and below the base field
+    proof = Proof.from_words([marker + i for i in range(PROOF_WORDS)], model="layout", digit=0,
+                             submitter="0x" + "0" * 40, commitment=0, binding=0)
+    in_snarkjs = _paths(proof.to_snarkjs())
+    words = [in_snarkjs[str(marker + i)] for i in range(PROOF_WORDS)]
+    in_file = json.loads(proof.to_json())
+    file = {key: _indices(in_file[key], marker) for key in ("a", "b", "c")}
+    return {"words": words, "file": file}
+
+
+def _indices(tree: Any, marker: int) -> Any:
+    return [_indices(item, marker) for item in tree] if isinstance(tree, list) else int(tree) - marker
+
+
+def vendor(out: Path = VENDOR) -> Path:
+    """Copy the page's npm libraries (pinned in package.json, installed by `make setup`) into webapp/vendor/."""
+    out.mkdir(parents=True, exist_ok=True)
+    pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]
+    for package, bundle in VENDORED.items():
+        folder = ROOT / "node_modules" / package
+        installed = json.loads((folder / "package.json").read_text())["version"] if folder.is_dir() else None
+        if installed != pinned[package]:
+            raise RuntimeError(f"node_modules has {package} {installed or 'missing'}, package.json pins "
+                               f"{pinned[package]}: run `make setup` (npm ci)")
+        target = out / Path(bundle).name
+        if not target.is_file() or target.read_bytes() != (folder / bundle).read_bytes():
+            shutil.copyfile(folder / bundle, target)
+    return out
 
 
 def config(registry: client.Registry, rpc_url: str) -> dict[str, Any]:
     """What the page needs to know: where the chain and registry are, which model proves, and how to talk to the
     registry."""
-    functions, errors = abi_selectors()
     model = registry.model
     return {
         "rpcUrl": rpc_url,
@@ -57,6 +90,7 @@ def config(registry: client.Registry, rpc_url: str) -> dict[str, Any]:
         "onnxSha256": registry.registered_model.onnx_sha256,
         "weights": f"/models/{model}.quant.json",
         "addressBits": ADDRESS_BITS,
+        "imageBits": IMAGE_BITS,  # stored pixels are 0..2^imageBits - 1; the model proves its top pixel_bits
         "saltBits": SALT_BITS,  # a salt is at least 2^saltBits
         "artifacts": {
             "wasm": f"/artifacts/{model}/{model}.wasm",
@@ -65,8 +99,8 @@ def config(registry: client.Registry, rpc_url: str) -> dict[str, Any]:
         },
         "samples": "/data/samples.json",
         "defaultAccount": 1,  # anvil's account #1: #0 deployed and owns the registry
-        "functions": {name: functions[name] for name in ("submit", "recordOf")},
-        "errors": errors,
+        "abi": registry_abi(),
+        "proofLayout": proof_layout(),
         "lowMargin": {"threshold": confidence.low_margin_threshold(model), "minAccuracy": confidence.MIN_ACCURACY},
     }
 
@@ -80,8 +114,9 @@ def samples(per_digit: int = SAMPLES_PER_DIGIT) -> list[dict[str, Any]]:
 
 
 def write(out: Path, registry: client.Registry, rpc_url: str, per_digit: int = SAMPLES_PER_DIGIT) -> Path:
-    """Write config.json and samples.json into `out`; returns `out`."""
+    """Write config.json and samples.json into `out` (and the page's libraries into webapp/vendor/); returns `out`."""
     out.mkdir(parents=True, exist_ok=True)
+    vendor()
     (out / "config.json").write_text(json.dumps(config(registry, rpc_url), indent=1) + "\n")
     (out / "samples.json").write_text(json.dumps(samples(per_digit)) + "\n")
     return out
