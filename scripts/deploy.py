@@ -6,7 +6,8 @@ import click
 from ape.cli import ConnectedProviderCommand, account_option
 
 from zkproof.chain.console import allow_development_key_option, one_line_errors, ptau_check_option, warn_if_ephemeral
-from zkproof.chain.registry import DEFAULT_MODEL_ID, DEPLOYMENTS, Registry
+from zkproof.chain.deployments import DEPLOYMENTS
+from zkproof.chain.registry import DEFAULT_MODEL_ID, Registry
 from zkproof.paths import DEFAULT_MODEL
 
 

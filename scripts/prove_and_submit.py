@@ -9,7 +9,8 @@ import click
 from ape.cli import ConnectedProviderCommand, account_option
 
 from zkproof.chain.console import one_line_errors, warn_if_ephemeral
-from zkproof.chain.registry import DEPLOYMENTS, Registry
+from zkproof.chain.deployments import DEPLOYMENTS
+from zkproof.chain.registry import Registry
 from zkproof.circuit import batch as batch_circuit
 from zkproof.keys import batch_keys
 from zkproof.model.data import load_split
@@ -73,12 +74,12 @@ def _submit_batch(account, model: str, size: int, images: Path | None, samples: 
         directory = None if warn_if_ephemeral() else DEPLOYMENTS
         registry = Registry.connect_or_deploy(account, model=model, directory=directory, log=log)
         artifacts = batch_keys.build(model, size, log=log)
-        if not registry.has_batch_verifier(size):
+        if not registry.batches.has_verifier(size):
             if not ape.networks.provider.network.is_dev:
                 raise click.ClickException(f"no batch verifier of {size} digits is registered on this network; "
                                            "batch keys here are development-only, so they are deployed only on "
                                            "development chains")
-            registry.deploy_batch(account, artifacts, log=log)
+            registry.batches.deploy(account, artifacts, log=log)
         click.secho(batch_keys.DEVELOPMENT_WARNING, fg="yellow", err=True)
         log(f"proving {size} digits ...")
         started = time.perf_counter()
@@ -87,8 +88,8 @@ def _submit_batch(account, model: str, size: int, images: Path | None, samples: 
         except batch_circuit.BatchError as error:
             raise click.ClickException(str(error)) from error
         log(f"proved in {time.perf_counter() - started:.1f} s, key loading included")
-        receipt = registry.submit_batch(proof, account)
-        record = registry.batch_of(proof.batch_commitment)
+        receipt = registry.batches.submit(proof, account)
+        record = registry.batches.record_of(proof.batch_commitment)
     result = {
         "digits": list(proof.digits),
         "batch_commitment": f"{proof.batch_commitment:#066x}",
@@ -97,7 +98,7 @@ def _submit_batch(account, model: str, size: int, images: Path | None, samples: 
         "gas_used": receipt.gas_used,
         "gas_per_digit": receipt.gas_used // size,
         "registry": registry.address,
-        "batch_registry": registry.batch_deployment.batch_registry,
+        "batch_registry": registry.batches.deployment.batch_registry,
         "submitter": str(account.address),
         "model_id": registry.model_id,
         "model": model,

@@ -4,7 +4,8 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from zkproof.chain.console import one_line_errors
-from zkproof.chain.registry import Registry, tally
+from zkproof.chain.records import tally
+from zkproof.chain.registry import Registry
 
 
 @click.command(cls=ConnectedProviderCommand)

@@ -7,7 +7,8 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from zkproof.chain.registry import Deployment, Registry
+from zkproof.chain.deployments import Deployment
+from zkproof.chain.registry import Registry
 from zkproof.model import data
 from zkproof.paths import verifier_contract
 from zkproof.statement import SALT_BITS

@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 from chain_tools import always_true_verifier
 
-from zkproof.chain.registry import DEFAULT_MODEL_ID, BatchRecord, BatchVerifier, Registry, RegistryError
+from zkproof.chain.deployments import RegistryError
+from zkproof.chain.records import BatchRecord, BatchVerifier
+from zkproof.chain.registry import DEFAULT_MODEL_ID, Registry
 from zkproof.keys import batch_keys
 from zkproof.model import data
 from zkproof.prove import batch
@@ -58,14 +60,14 @@ def prove_batch(artifacts, batch_images):
 @pytest.fixture(scope="module")
 def batches(owner, client, artifacts):
     """A BatchRegistry for the module's registry, with the 2-digit verifier registered."""
-    return client.deploy_batch(owner, artifacts, log=lambda line: None)
+    return client.batches.deploy(owner, artifacts, log=lambda line: None)
 
 
 @slow
 def test_batch_is_recorded_with_every_digit(client, batches, prove_batch, alice, bob, chain, capsys):
     proof = prove_batch(alice)
     assert proof.digits == LABELS
-    receipt = client.submit_batch(proof, alice)
+    receipt = client.batches.submit(proof, alice)
     with capsys.disabled():
         print(f"\nBatchRegistry.submitBatch of {SIZE} digits: {receipt.gas_used:,} gas, "
               f"{receipt.gas_used // SIZE:,} per digit")
@@ -75,7 +77,7 @@ def test_batch_is_recorded_with_every_digit(client, batches, prove_batch, alice,
     assert event.digits == LABELS[0] | LABELS[1] << 4
     assert len(receipt.events) == 1
     timestamp = chain.blocks[receipt.block_number].timestamp
-    assert client.batch_of(proof.batch_commitment) == BatchRecord(LABELS, alice.address, timestamp)
+    assert client.batches.record_of(proof.batch_commitment) == BatchRecord(LABELS, alice.address, timestamp)
     for index, digit in enumerate(LABELS):
         record = batches.digitOf(MODEL, proof.batch_commitment, index)
         assert (record.digit, record.submitter, record.timestamp) == (digit, alice.address, timestamp)
@@ -93,13 +95,13 @@ def test_batch_is_recorded_with_every_digit(client, batches, prove_batch, alice,
 def test_client_aggregates_count_batch_digits(client, batches, prove_batch, bob):
     proof = prove_batch(bob)
     before = client.counts_per_digit()
-    client.submit_batch(proof, bob)
+    client.batches.submit(proof, bob)
     after = client.counts_per_digit()
     assert {d: after[d] - before[d] for d in range(10)} == {d: LABELS.count(d) for d in range(10)}
     mine = client.all_classifications(submitter=bob.address)
     assert [(c.digit, c.index, c.commitment) for c in mine if c.in_batch] == [
         (LABELS[0], 0, proof.batch_commitment), (LABELS[1], 1, proof.batch_commitment)]
-    assert [c.index for c in client.batch_classifications(digit=LABELS[1], submitter=bob.address)] == [1]
+    assert [c.index for c in client.batches.classifications(digit=LABELS[1], submitter=bob.address)] == [1]
 
 
 @slow
@@ -107,7 +109,7 @@ def test_record_is_one_storage_slot(client, batches, prove_batch, alice, chain):
     from eth_utils import keccak
 
     proof = prove_batch(alice)
-    receipt = client.submit_batch(proof, alice)
+    receipt = client.batches.submit(proof, alice)
     # `_batches` is slot 3 (after Ownable's two slots and `_verifiers`): keccak(commitment . keccak(model . 3)).
     inner = keccak(MODEL.to_bytes(32, "big") + (3).to_bytes(32, "big"))
     slot = int.from_bytes(keccak(proof.batch_commitment.to_bytes(32, "big") + inner), "big")
@@ -153,17 +155,17 @@ def test_another_submitter_reverts(client, batches, prove_batch, alice, bob):
     with ape.reverts(batches.InvalidProof):
         batches.submitBatch(MODEL, proof.batch_commitment, list(proof.digits), list(proof.words), sender=bob)
     with pytest.raises(RegistryError, match="bound to"):
-        client.submit_batch(proof, bob)
+        client.batches.submit(proof, bob)
 
 
 @slow
 def test_replayed_batch_reverts(client, batches, prove_batch, alice, bob):
     proof = prove_batch(alice)
-    client.submit_batch(proof, alice)
+    client.batches.submit(proof, alice)
     with ape.reverts(batches.BatchAlreadyRecorded, modelId=MODEL, batchCommitment=proof.batch_commitment):
-        client.submit_batch(proof, alice)
+        client.batches.submit(proof, alice)
     with ape.reverts(batches.BatchAlreadyRecorded):  # Bob's own proof of the same images and salts is too late
-        client.submit_batch(prove_batch(bob), bob)
+        client.batches.submit(prove_batch(bob), bob)
 
 
 @slow
@@ -195,28 +197,28 @@ def test_unknown_size_and_inactive_model_revert(client, registry, batches, prove
         batches.registerBatchVerifier(MODEL, 3, always_true_verifier(alice), CEREMONY, sender=alice)
     registry.deactivateModel(MODEL, sender=owner)
     with ape.reverts(batches.ModelInactive, modelId=MODEL):
-        client.submit_batch(proof, alice)
+        client.batches.submit(proof, alice)
 
 
 @slow
 def test_the_verifier_stands_on_the_key_it_proves_with(client, batches, artifacts, chain, monkeypatch, owner):
     """The size's ceremony hash on chain is the development key's sha256, which the client checks: a rebuilt key
     (another hash) is refused before anything is sent, since the registered verifier is never replaced."""
-    registered = client.batch_verifier(SIZE)
+    registered = client.batches.verifier(SIZE)
     assert registered == BatchVerifier(str(batches.verifierOf(MODEL, SIZE)), artifacts.ceremony_sha256,
                                        registered.registered_at)
     assert len(artifacts.ceremony_sha256) == 64 and int(artifacts.ceremony_sha256, 16)
     assert 0 < registered.registered_at <= chain.blocks.head.timestamp
-    assert client.has_batch_verifier(SIZE) and not client.has_batch_verifier(SIZE + 1)
+    assert client.batches.has_verifier(SIZE) and not client.batches.has_verifier(SIZE + 1)
     monkeypatch.setattr(batch_keys.Artifacts, "ceremony_sha256", property(lambda self: "11" * 32))
     height = chain.blocks.height
     with pytest.raises(RegistryError, match="stands on key"):
-        client.deploy_batch(owner, artifacts, log=lambda line: None)
+        client.batches.deploy(owner, artifacts, log=lambda line: None)
     batches.closeBatchSizes(MODEL, sender=owner)
-    assert client.batch_sizes_closed()
+    assert client.batches.sizes_closed()
     height = chain.blocks.height
     with pytest.raises(RegistryError, match="batch sizes are closed"):
-        client.deploy_batch(owner, replace(artifacts, size=SIZE + 1), log=lambda line: None)
+        client.batches.deploy(owner, replace(artifacts, size=SIZE + 1), log=lambda line: None)
     assert chain.blocks.height == height, "nothing was sent"
 
 
@@ -239,7 +241,7 @@ def test_bounty_is_claimable_with_a_batch_digit(project, client, registry, batch
     bounty = owner.deploy(project.BatchDigitBounty, registry.address, batches.address, MODEL, LABELS[1], value=REWARD)
     proof = prove_batch(alice)
     chain.mine(timestamp=chain.pending_timestamp + 5)  # a record counts only with a strictly later timestamp
-    client.submit_batch(proof, alice)
+    client.batches.submit(proof, alice)
     with ape.reverts(bounty.NotEligibleInBatch, batchCommitment=proof.batch_commitment, index=0):
         bounty.claimFromBatch(proof.batch_commitment, 0, sender=bob)  # digit LABELS[0], not the bounty's
     with ape.reverts(bounty.NotEligibleInBatch):
@@ -259,7 +261,7 @@ def test_bounty_is_claimable_with_a_batch_digit(project, client, registry, batch
 def test_bounty_refuses_a_batch_recorded_before_it(project, client, registry, batches, prove_batch, owner, alice,
                                                    chain):
     proof = prove_batch(alice)
-    client.submit_batch(proof, alice)
+    client.batches.submit(proof, alice)
     chain.mine(timestamp=chain.pending_timestamp + 5)
     bounty = owner.deploy(project.BatchDigitBounty, registry.address, batches.address, MODEL, LABELS[1], value=REWARD)
     with ape.reverts(bounty.NotEligibleInBatch):
@@ -274,9 +276,9 @@ def test_bounty_refuses_a_batch_registry_of_another_registry(project, registry, 
 
 def test_client_without_batch_registry_says_so(client, deployment):
     bare = Registry(deployment, None)
-    assert bare.batch_classifications() == []
+    assert bare.batches.classifications() == []
     with pytest.raises(RegistryError, match="no batch registry"):
-        bare.batch_of(1)
+        bare.batches.record_of(1)
 
 
 # --- what binds a batch verifier (quick: a forging verifier, no circuit) ------------------------------------------

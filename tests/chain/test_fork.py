@@ -7,7 +7,8 @@
 import ape
 import pytest
 
-from zkproof.chain.registry import SUBMIT_GAS_BUDGET, Deployment, Registry, RegistryError
+from zkproof.chain.deployments import Deployment, RegistryError
+from zkproof.chain.registry import SUBMIT_GAS_BUDGET, Registry
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -9,7 +9,8 @@ import shutil
 import ape
 import pytest
 
-from zkproof.chain.registry import Deployment, ModelNotRegistered, Registry, RegistryError
+from zkproof.chain.deployments import Deployment, ModelNotRegistered, RegistryError
+from zkproof.chain.registry import Registry
 from zkproof.keys import build
 from zkproof.model.data import load_split
 from zkproof.paths import DEFAULT_MODEL, verification_key_path

@@ -12,16 +12,9 @@ import ape
 import pytest
 from eth_utils import keccak
 
-from zkproof.chain.registry import (
-    DEFAULT_MODEL_ID,
-    SUBMIT_GAS_BUDGET,
-    Deployment,
-    Record,
-    Registry,
-    RegistryError,
-    StaleDeployment,
-    ceremony_sha256,
-)
+from zkproof.chain.deployments import Deployment, RegistryError, StaleDeployment
+from zkproof.chain.records import Record
+from zkproof.chain.registry import DEFAULT_MODEL_ID, SUBMIT_GAS_BUDGET, Registry, ceremony_sha256
 from zkproof.digest import file_sha256
 from zkproof.paths import DEFAULT_MODEL, artifact_dir, onnx_path
 from zkproof.statement import ADDRESS_BITS, SCALAR_FIELD

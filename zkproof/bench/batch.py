@@ -81,12 +81,12 @@ def _gas(model: str, results: list[dict]) -> None:
         owner, submitter = ape.accounts.test_accounts[0], ape.accounts.test_accounts[SUBMITTER_INDEX]
         registry = Registry.deploy(owner, model=model, directory=None)
         for result in results:
-            registry.deploy_batch(owner, batch_keys.load(model, result["n"]), log=lambda line: None)
+            registry.batches.deploy(owner, batch_keys.load(model, result["n"]), log=lambda line: None)
             p = result["proof"]
             proof = BatchProof(model=model, digits=tuple(p["digits"]), submitter=str(submitter.address),
                                batch_commitment=p["batch_commitment"], binding=p["binding"], commitments=(),
                                words=tuple(p["words"]))
-            receipt = registry.submit_batch(proof, submitter)
+            receipt = registry.batches.submit(proof, submitter)
             result["gas"] = receipt.gas_used
             result["gas_per_digit"] = receipt.gas_used // result["n"]
 

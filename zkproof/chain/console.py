@@ -11,8 +11,8 @@ import ape
 import click
 from ape.exceptions import ContractLogicError, ProviderError, TransactionError
 
+from zkproof.chain.deployments import RegistryError
 from zkproof.chain.key_policy import ALLOW_FLAG, KeyRefused
-from zkproof.chain.registry import RegistryError
 
 
 class Refused(click.ClickException):

@@ -19,7 +19,7 @@ import numpy as np
 from zkproof.chain import registry as client
 from zkproof.model import confidence
 from zkproof.model.data import load_split
-from zkproof.paths import ROOT
+from zkproof.paths import NODE_MODULES, ROOT
 from zkproof.prove.proof import Proof
 from zkproof.statement import ADDRESS_BITS, IMAGE_BITS, PROOF_WORDS, SALT_BITS
 
@@ -66,7 +66,7 @@ def vendor(out: Path = VENDOR) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]
     for package, bundle in VENDORED.items():
-        folder = ROOT / "node_modules" / package
+        folder = NODE_MODULES / package
         installed = json.loads((folder / "package.json").read_text())["version"] if folder.is_dir() else None
         if installed != pinned[package]:
             raise RuntimeError(f"node_modules has {package} {installed or 'missing'}, package.json pins "
