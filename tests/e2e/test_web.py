@@ -1,7 +1,8 @@
 """The web demo end to end in a real browser (Debian's Chromium, driven by Playwright), on an anvil.
 
-`make test-web` runs `ape test tests/test_web.py --network ethereum:local:foundry`: the registry is deployed by the
-shared fixtures, the page is served by tools/web_server.py with a config from zkproof/web_config.py, and everything
+`make test-web` runs `ape test tests/e2e/test_web.py --network ethereum:local:foundry`: the registry is deployed by
+the shared fixtures, the page is served by tools/web_server.py with a config from zkproof/chain/web_config.py
+(carrying the registry's compiled ABI, from which the page encodes calls and decodes reverts), and everything
 the page claims is checked from Python (the digit against `quantize.predict`, the margin against
 `zkproof.confidence`, the record with `record_of`). Every page is also checked for Content-Security-Policy
 violations in its console and its workers'. Elsewhere (e.g. `ape test` on Ape's in-process chain, which the browser
@@ -24,6 +25,8 @@ from pathlib import Path
 import ape
 import numpy as np
 import pytest
+from eth_abi import encode
+from eth_utils import keccak
 
 from zkproof.chain import web_config
 from zkproof.model import confidence, quantize
@@ -397,7 +400,7 @@ def test_draw_prove_and_record_on_chain(open_page, client, accounts):
     assert page.locator("#submit").is_disabled()
     page.evaluate("document.getElementById('submit').disabled = false")
     page.click("#submit")
-    assert "AlreadyRecorded" in settled(page, "#submit-status")
+    assert f"AlreadyRecorded(commitment=0x{commitment:064x})" in settled(page, "#submit-status")
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "page.png"), full_page=True)
@@ -483,6 +486,67 @@ def test_controls_are_named_and_the_fatal_error_is_an_alert(open_page, new_page,
     broken.route("**/data/config.json", lambda route: route.fulfill(status=404, body="gone"))
     broken.goto(site)
     assert "cannot start" in broken.get_by_role("alert").inner_text()
+
+
+# The page's registry codec (webapp/js/registry.js, built from config.json's ABI), run in the page on values given
+# by Python: call data, recordOf's return value, and every error of the ABI, each as a string for the trip back.
+PAGE_CODEC = """async ({ submit, record, errors }) => {
+  const { Registry } = await import("/js/registry.js");
+  const registry = new Registry(zkmnist.state.config.abi);
+  const asText = (value) => (typeof value === "object" ? Object.fromEntries(
+    Object.entries(value).map(([key, v]) => [key, String(v)])) : String(value));
+  return {
+    submit: registry.encode("submit",
+      { ...submit, commitment: BigInt(submit.commitment), proof: submit.proof.map(BigInt) }),
+    recordOf: registry.encode("recordOf", { commitment: BigInt(submit.commitment) }),
+    record: asText(registry.decode("recordOf", record)),
+    errors: errors.map((data) => { const { name, args, text } = registry.decodeRevert(data);
+      return { name, args: asText(args), text }; }),
+  };
+}"""
+
+
+def test_calls_and_reverts_are_coded_from_the_compiled_abi(open_page, client, accounts):
+    """The page encodes `submit` and `recordOf` as Ape does from the same ABI, reads a record, and names every custom
+    error of the ABI (and Solidity's Error and Panic) with its arguments, from revert data Python encodes."""
+    page = open_page()
+    abi = web_config.registry_abi()
+    assert page.evaluate("zkmnist.state.config.abi") == abi
+    samples = {"uint8": 9, "uint32": 4_000_000_000, "uint256": 2**255 + 7, "address": str(accounts[2].address),
+               "bool": True, "string": "no such thing"}
+    errors = [entry for entry in abi if entry["type"] == "error"]
+    error_data = [
+        "0x" + (selector(entry["name"], [i["type"] for i in entry["inputs"]])
+                + encode([i["type"] for i in entry["inputs"]], [samples[i["type"]] for i in entry["inputs"]])).hex()
+        for entry in errors
+    ] + ["0x" + (selector("Error", ["string"]) + encode(["string"], ["boom"])).hex(),
+         "0x" + (selector("Panic", ["uint256"]) + encode(["uint256"], [0x11])).hex(), "0xdeadbeef"]
+    words = [2**254 + i for i in range(8)]
+    submit = {"modelId": 3, "digit": 7, "commitment": str(2**250 + 1), "proof": [str(w) for w in words]}
+    submitter = str(accounts[1].address)
+    record = "0x" + encode(["(uint8,address,uint32,uint48)"], [(5, submitter, 2, 1_700_000_000)]).hex()
+    coded = page.evaluate(PAGE_CODEC, {"submit": submit, "record": record, "errors": error_data})
+
+    contract = client.contract
+    expected = contract.submit.encode_input(3, 7, 2**250 + 1, words)
+    assert coded["submit"] == "0x" + bytes(expected).hex()
+    assert coded["recordOf"] == "0x" + bytes(contract.recordOf.encode_input(2**250 + 1)).hex()
+    assert coded["record"] == {"digit": "5", "submitter": submitter.lower(), "modelId": "2", "timestamp": "1700000000"}
+
+    shown = {"uint8": "9", "uint32": "4000000000", "uint256": f"0x{2**255 + 7:064x}",
+             "address": samples["address"].lower(), "bool": "true", "string": '"no such thing"'}
+    for entry, decoded in zip(errors, coded["errors"][:len(errors)], strict=True):
+        arguments = ", ".join(f"{i['name']}={shown[i['type']]}" for i in entry["inputs"])
+        assert decoded["name"] == entry["name"]
+        assert decoded["text"] == f"{entry['name']}({arguments})"
+        assert set(decoded["args"]) == {i["name"] for i in entry["inputs"]}
+    assert [decoded["text"] for decoded in coded["errors"][len(errors):]] == [
+        'Error("boom")', "Panic(17)", "unknown error 0xdeadbeef"]
+    assert {"AlreadyRecorded", "InvalidProof", "UnknownModel", "ModelInactive"} <= {e["name"] for e in errors}
+
+
+def selector(name: str, types: list[str]) -> bytes:
+    return keccak(text=f"{name}({','.join(types)})")[:4]
 
 
 def test_a_foreign_node_is_named_and_proving_for_it_asks_first(open_page, rpc_url):

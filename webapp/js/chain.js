@@ -1,6 +1,6 @@
 // Talking to the chain: JSON-RPC over HTTP (a local anvil, whose dev accounts are unlocked) or through an
-// injected EIP-1193 wallet, with timeouts; hand-made ABI encoding of the registry's two static calls; and
-// decoding of revert data with the error selectors from the generated config.
+// injected EIP-1193 wallet, with timeouts; finding the revert data in a node's or wallet's error; waiting for a
+// receipt. What the call data and revert data mean is registry.js's (from the compiled ABI).
 
 export class ChainError extends Error {}
 
@@ -68,30 +68,6 @@ export function walletTransport(ethereum) {
   };
 }
 
-// ------------------------------------------------------------------ ABI (static types only)
-
-const word = (value) => BigInt(value).toString(16).padStart(64, "0");
-
-/** Call data: a selector (0x + 8 hex) followed by static arguments, one 32-byte word each. */
-export function encodeCall(selector, args) {
-  return selector + args.map(word).join("");
-}
-
-/** The 32-byte words of hex return or revert data (without a selector). */
-export function words(hex) {
-  const body = hex.startsWith("0x") ? hex.slice(2) : hex;
-  return Array.from({ length: Math.floor(body.length / 64) }, (_, i) => BigInt("0x" + body.slice(64 * i, 64 * i + 64)));
-}
-
-const asAddress = (value) => "0x" + value.toString(16).padStart(40, "0");
-
-/** recordOf's return value: (uint8 digit, address submitter, uint32 modelId, uint48 timestamp). */
-export function decodeRecord(hex) {
-  const [digit, submitter, modelId, timestamp] = words(hex);
-  if (timestamp === undefined) throw new ChainError(`recordOf returned ${hex}: is this the registry?`);
-  return { digit: Number(digit), submitter: asAddress(submitter), modelId: Number(modelId), timestamp: Number(timestamp) };
-}
-
 // ------------------------------------------------------------------ revert reasons
 
 /** The revert data hidden somewhere in a node's or wallet's error (shapes differ between them). */
@@ -110,30 +86,6 @@ export function revertData(error) {
     queue.push(item.data, item.error, item.originalError, item.cause);
   }
   return null;
-}
-
-/** {name, args, text} of revert data, by the selectors in `errors` (selector → {name, inputs}). */
-export function decodeRevert(data, errors) {
-  const known = errors[data.slice(0, 10).toLowerCase()];
-  if (!known) return { name: null, args: [], text: `unknown error ${data.slice(0, 10)}` };
-  const values = words(data.slice(10));
-  const args = known.inputs.map((input, i) => ({ name: input.name, value: decodeValue(input.type, values, i, data) }));
-  const text = `${known.name}(${args.map((a) => `${a.name}=${a.value}`).join(", ")})`;
-  return { name: known.name, args, text };
-}
-
-function decodeValue(type, values, index, data) {
-  const value = values[index];
-  if (value === undefined) return "?";
-  if (type === "address") return asAddress(value);
-  if (type === "bool") return String(value !== 0n);
-  if (type === "string") {
-    const start = 10 + Number(value) * 2;
-    const length = Number(BigInt("0x" + data.slice(start, start + 64)));
-    const bytes = data.slice(start + 64, start + 64 + 2 * length).match(/../g) || [];
-    return JSON.stringify(new TextDecoder().decode(new Uint8Array(bytes.map((b) => parseInt(b, 16)))));
-  }
-  return value < 2n ** 64n ? value.toString() : "0x" + value.toString(16).padStart(64, "0"); // big numbers (commitments) in hex
 }
 
 // ------------------------------------------------------------------ transactions

@@ -1,14 +1,20 @@
 // The integer twin of the network (zkproof/quantize.py) in BigInt: the same layers from
 // models/<model>.quant.json, the same exact arithmetic as the circuit, the same argmax (ties → lowest index).
-// A tensor is {data: BigInt[], shape: [C, H, W] or [N]}, row-major like numpy.
+// A tensor is {data: BigInt[], shape: [C, H, W] or [N]}, row-major like numpy. The depths come from data:
+// the stored pixels' (`imageBits`, config.json's, from zkproof/statement.py) and the model's (its `pixel_bits`).
 
-const IMAGE_BITS = 8; // pixels are stored as 0..255
-
-/** Load the integer network; weights are flattened to BigInt arrays once. */
-export async function loadNetwork(url) {
+/**
+ * Load the integer network for pixels stored at `imageBits` bits (0..2^imageBits - 1); weights are flattened to
+ * BigInt arrays once.
+ */
+export async function loadNetwork(url, imageBits) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`cannot load the network ${url}: HTTP ${response.status}`);
   const doc = await response.json();
+  if (!Number.isInteger(imageBits) || !Number.isInteger(doc.pixel_bits) || doc.pixel_bits < 1
+    || doc.pixel_bits > imageBits) {
+    throw new Error(`the network ${url} proves ${doc.pixel_bits}-bit pixels of ${imageBits}-bit images`);
+  }
   const unknown = doc.layers.find((layer) => !(layer.op in STEPS));
   if (unknown) throw new Error(`layer ${unknown.name}: op ${unknown.op} is not supported here`);
   const layers = doc.layers.map((layer) => ({
@@ -17,7 +23,7 @@ export async function loadNetwork(url) {
     weightShape: layer.weight && shapeOf(layer.weight),
     bias: layer.bias && layer.bias.map(BigInt),
   }));
-  return { model: doc.model, inputShape: doc.input_shape, pixelBits: doc.pixel_bits, layers };
+  return { model: doc.model, inputShape: doc.input_shape, imageBits, pixelBits: doc.pixel_bits, layers };
 }
 
 function shapeOf(nested) {
@@ -27,15 +33,16 @@ function shapeOf(nested) {
 }
 
 /** The image as the model's statement covers it: each pixel's top `pixelBits` bits (zkproof/statement.py). */
-export const provenPixels = (network, pixels) => Array.from(pixels, (p) => p >> (IMAGE_BITS - network.pixelBits));
+export const provenPixels = (network, pixels) =>
+  Array.from(pixels, (p) => p >> (network.imageBits - network.pixelBits));
 
-/** The proven pixels drawn back at 0..255: what the network sees, as an image. */
+/** The proven pixels as canvas grey levels (0..255): what the network sees, as an image. */
 export const seenPixels = (network, pixels) => {
   const top = 2 ** network.pixelBits - 1;
   return provenPixels(network, pixels).map((p) => Math.round((p * 255) / top));
 };
 
-/** Integer scores (BigInt[]) for 784 pixels 0..255, row-major, read at the model's pixel depth. */
+/** Integer scores (BigInt[]) for the stored pixels (0..255 for 8 bits), row-major, read at the model's depth. */
 export function forward(network, pixels) {
   if (pixels.length !== network.inputShape.reduce((a, b) => a * b)) throw new Error("wrong number of pixels");
   let x = { data: provenPixels(network, pixels).map(BigInt), shape: network.inputShape };

@@ -1,6 +1,7 @@
 // Groth16 proofs for the page, made off its main thread by prove-worker.js (snarkjs's browser build in a Web
 // Worker), so drawing, timers and screen updates go on while it works. Here: starting the worker, one
-// request per proof, the proof's binding and salt, the words the registry takes, and the proof file.
+// request per proof, the proof's binding and salt, the words the registry takes, and the proof file. Where each
+// word sits in snarkjs's proof and in the proof file is config.json's `proofLayout`, read off zkproof/prove/proof.py.
 
 /** A random salt of 31 bytes (below the field modulus) that is at least 2^saltBits, as the statement requires. */
 export function randomSalt(saltBits) {
@@ -14,19 +15,22 @@ export function randomSalt(saltBits) {
 /** digit · 2^addressBits + submitter: the public signal the registry rebuilds from msg.sender. */
 export const bindingOf = (digit, submitter, addressBits) => (BigInt(digit) << BigInt(addressBits)) + BigInt(submitter);
 
-/** The proof as the registry takes it: [a0, a1, b00, b01, b10, b11, c0, c1] (pi_b's coordinates swapped). */
-export function proofWords({ pi_a: a, pi_b: b, pi_c: c }) {
-  return [a[0], a[1], b[0][1], b[0][0], b[1][1], b[1][0], c[0], c[1]].map(BigInt);
+/** The proof as the registry takes it: each word read from snarkjs's proof at its path in `layout.words`. */
+export function proofWords(proof, layout) {
+  return layout.words.map((path) => BigInt(path.reduce((node, key) => node[key], proof)));
 }
 
+/** `indices` (nested arrays of word indices) with each index replaced by that word as a decimal string. */
+const fill = (indices, words) => (Array.isArray(indices) ? indices.map((i) => fill(i, words)) : String(words[indices]));
+
 /**
- * The project's proof file (zkproof/proof.py's `to_json`: what `python -m zkproof verify` and `open` read), with
- * the salt: field elements as decimal strings, b in the verifier's order.
+ * The project's proof file (zkproof/prove/proof.py's `to_json`: what `python -m zkproof verify` and `open` read),
+ * with the salt: field elements as decimal strings, a, b and c laid out as `layout.file` says.
  */
-export function proofFile({ model, digit, submitter, commitment, binding, words, salt }) {
-  const [a0, a1, b00, b01, b10, b11, c0, c1] = words.map(String);
+export function proofFile({ model, digit, submitter, commitment, binding, words, salt }, layout) {
+  const points = Object.fromEntries(Object.entries(layout.file).map(([name, indices]) => [name, fill(indices, words)]));
   return JSON.stringify({ model, digit, submitter, commitment: String(commitment), binding: String(binding),
-    a: [a0, a1], b: [[b00, b01], [b10, b11]], c: [c0, c1], salt: String(salt) }, null, 1);
+    ...points, salt: String(salt) }, null, 1);
 }
 
 /** Resolves when the worker has loaded snarkjs; rejects with the reason when it cannot. */
@@ -45,10 +49,11 @@ function whenReady(worker) {
 
 /**
  * Start the prover worker (`workerUrl`, a classic script) for a statement whose binding puts the digit above
- * `addressBits` bits of address. Returns {ready, prove}: `ready` settles once snarkjs is loaded there;
- * `prove(statement, urls, onStage)` makes one proof, calling onStage(stage, fraction) on the way.
+ * `addressBits` bits of address, and whose proofs the registry takes as `layout` says. Returns {ready, prove}:
+ * `ready` settles once snarkjs is loaded there; `prove(statement, urls, onStage)` makes one proof, calling
+ * onStage(stage, fraction) on the way.
  */
-export function startProver(workerUrl, addressBits) {
+export function startProver(workerUrl, { addressBits, layout }) {
   const worker = new Worker(workerUrl);
   const jobs = new Map(); // id → {resolve, reject, onStage}
   let lastId = 0;
@@ -83,7 +88,7 @@ export function startProver(workerUrl, addressBits) {
       worker.postMessage({ id, input, urls });
     });
     if (BigInt(result.publicSignals[1]) !== binding) throw new Error("the proof's binding is not the expected one");
-    return { ...result, commitment: BigInt(result.publicSignals[0]), binding, words: proofWords(result.proof) };
+    return { ...result, commitment: BigInt(result.publicSignals[0]), binding, words: proofWords(result.proof, layout) };
   }
 
   return { ready: whenReady(worker), prove };
