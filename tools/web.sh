@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make web`: the web demo on localhost. Starts an anvil on a free port (or uses the node at $ZKMNIST_RPC),
-# deploys the registry there when the deployment record is not live, writes build/web/{config,samples}.json,
+# deploys the registry there when the deployment record is not live, writes build/web/{config,samples}.json (and
+# copies the page's pinned npm library, ethers, from node_modules into webapp/vendor/: zkproof/chain/web_config.py),
 # and serves the page (port $WEB_PORT, default 8000) until Ctrl-C, which also stops the anvil started here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
