@@ -12,7 +12,7 @@ import numpy as np
 
 from zkproof.bench.batch import bench_batch
 from zkproof.keys.ceremony_cli import ceremony
-from zkproof.paths import DEFAULT_MODEL, ROOT, onnx_path
+from zkproof.paths import CHECKOUT, DEFAULT_MODEL, ROOT, onnx_path
 
 if TYPE_CHECKING:
     from zkproof.prove.proof import Proof
@@ -43,9 +43,17 @@ class FieldInteger(click.ParamType):
 model_option = click.option("--model", default=DEFAULT_MODEL, show_default=True, help="Model name under models/.")
 
 
+BUILD_COMMANDS = ("train", "quantize", "evaluate", "compile", "bench", "bench-batch", "ceremony")
+"""The build tool chain: commands that read or write a checkout's sources, data and build folders."""
+
+
 @click.group()
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """zkmnist: prove that a private handwritten digit is classified as d by a specific CNN."""
+    if ctx.invoked_subcommand in BUILD_COMMANDS and not CHECKOUT:
+        raise InputError(f"`{ctx.invoked_subcommand}` needs a checkout of zkmnist; this installed package only "
+                         "classifies, proves, verifies and opens")
 
 
 @main.command()

@@ -1,14 +1,30 @@
-"""Where the project's files live, and the names of each model's artifacts, resolved from the repository root."""
+"""Where the project's files live, and the names of each model's artifacts.
 
+In a checkout (a ROOT with artifacts/ and models/) every file is the checkout's. An installed package has no
+checkout: the default model's runtime files (`models/`, `artifacts/<model>/`) are its package data, laid out as in
+the checkout under `zkproof/_data/` (`zkproof.resources`), and the build-only folders (circuits, contracts, build,
+node_modules) do not exist.
+"""
+
+from importlib.resources import files
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+CHECKOUT = (ROOT / "artifacts").is_dir() and (ROOT / "models").is_dir()
+"""Whether this zkproof runs from a checkout, which the build tool chain (train, compile, ceremonies, …) needs."""
+
+PACKAGE_DATA = "_data"
+"""The installed package's data folder, inside `zkproof`."""
+
+DATA = ROOT if CHECKOUT else Path(str(files("zkproof") / PACKAGE_DATA))
+"""The root of the runtime files: the checkout, or the installed package data."""
+
 NODE_MODULES = ROOT / "node_modules"
-MODELS = ROOT / "models"
+MODELS = DATA / "models"
 CIRCUITS = ROOT / "circuits"
 CONTRACTS = ROOT / "contracts"
 BUILD = ROOT / "build"
-ARTIFACTS = ROOT / "artifacts"
+ARTIFACTS = DATA / "artifacts"
 STATEMENT_LIBRARY = CONTRACTS / "Statement.sol"
 
 DEFAULT_MODEL = "mnist_cnn_v2"

@@ -1,11 +1,11 @@
-"""Image → integer inference → circuit input → witness (circom wasm) → Groth16 proof → calldata.
+"""Image → integer inference → circuit input → witness → Groth16 proof → calldata.
 
 Two provers share the committed snarkjs zkey (the single source of truth):
 - `groth16py` (default, fastest): arkworks through PyO3, proving from the witness file;
-- `snarkjs`: snarkjs in a persistent Node worker that keeps the zkey loaded (the cross-check).
+- `snarkjs`: snarkjs in a persistent Node worker that keeps the zkey loaded (the cross-check; a checkout only).
 groth16py's witness comes from the circuit's native generator when `python -m zkproof compile` built it from the
-circuit of the committed key (`zkproof.native_witness`), else from the circuit's wasm in the Node worker, which
-snarkjs always uses.
+circuit of the committed key (`zkproof.circuit.native_witness`), else from the circuit's wasm run in-process
+(`zkproof.circuit.wasm_witness`: no Node, as in an installed package); snarkjs computes its own from the wasm.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import atexit
 import json
 import subprocess
 import tempfile
-from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -22,10 +21,19 @@ from pathlib import Path
 import groth16py
 import numpy as np
 
-from zkproof.circuit import native_witness
+from zkproof.circuit import native_witness, wasm_witness
 from zkproof.digest import file_sha256
 from zkproof.model import quantize
-from zkproof.paths import DEFAULT_MODEL, ROOT, compiled_r1cs, manifest_path, verification_key_path, wasm_path, zkey_path
+from zkproof.paths import (
+    CHECKOUT,
+    DEFAULT_MODEL,
+    ROOT,
+    compiled_r1cs,
+    manifest_path,
+    verification_key_path,
+    wasm_path,
+    zkey_path,
+)
 from zkproof.prove.proof import Proof, ProofFormatError
 from zkproof.statement import (
     SCALAR_FIELD,
@@ -54,16 +62,19 @@ def circuit_input(pixels: np.ndarray, salt: int, submitter: int, digit: int, pix
 
 def _artifact(path: Path) -> Path:
     if not path.is_file():
-        raise ProverError(f"{path} not found: run `ape run build_circuit`")
+        raise ProverError(f"{path} not found: " + ("run `ape run build_circuit`" if CHECKOUT else
+                                                   "this installed package ships the default model's files only"))
     return path
 
 
 class Worker:
-    """A persistent Node worker: a circuit's witness calculator (and its zkey, to prove with snarkjs) kept
-    loaded."""
+    """A persistent Node worker that keeps a circuit's witness calculator and zkey loaded, to prove with snarkjs."""
 
-    def __init__(self, wasm: Path, zkey: Path | None = None) -> None:
-        arguments = [str(_artifact(wasm))] + ([str(_artifact(zkey))] if zkey else [])
+    def __init__(self, wasm: Path, zkey: Path) -> None:
+        if not CHECKOUT:
+            raise ProverError("the snarkjs prover needs a checkout of zkmnist (Node and its node_modules): "
+                              "use the default prover, groth16py")
+        arguments = [str(_artifact(wasm)), str(_artifact(zkey))]
         self._process = subprocess.Popen(["node", str(WORKER), *arguments], cwd=ROOT, text=True,
                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self._read()
@@ -91,14 +102,8 @@ class Worker:
 
 @cache
 def worker(model: str) -> Worker:
-    """The worker of a model's single-digit circuit (wasm and zkey)."""
+    """The snarkjs worker of a model's single-digit circuit (wasm and zkey)."""
     return Worker(wasm_path(model), zkey_path(model))
-
-
-@cache
-def witness_worker(wasm: Path) -> Worker:
-    """A witness-only worker of any circuit's wasm (the batch circuits')."""
-    return Worker(wasm)
 
 
 @cache
@@ -129,22 +134,20 @@ def witness_source(model: str = DEFAULT_MODEL) -> str:
     return "native" if native_generator(model) else "wasm"
 
 
-def compute_witness(inputs: dict[str, object], path: Path, generator: Path | None,
-                    wasm_worker: Callable[[], Worker]) -> Path:
+def compute_witness(inputs: dict[str, object], path: Path, generator: Path | None, wasm: Path) -> Path:
     """The witness of `inputs` in the snarkjs `.wtns` file `path`: from the native `generator` if there is one, else
-    from the wasm in `wasm_worker()` (started only then). ProverError if the circuit refuses the inputs."""
-    if generator:
-        try:
+    from the circuit's `wasm` in-process. ProverError if the circuit refuses the inputs."""
+    try:
+        if generator:
             return native_witness.calculate(generator, inputs, path)
-        except native_witness.InputsRefused as error:
-            raise ProverError(f"circuit refused the inputs: {error}") from error
-    wasm_worker().request(op="witness", input=inputs, wtns=str(path))
-    return path
+        return wasm_witness.calculate(_artifact(wasm), inputs, path)
+    except (native_witness.InputsRefused, wasm_witness.InputsRefused) as error:
+        raise ProverError(f"circuit refused the inputs: {error}") from error
 
 
 def write_witness(inputs: dict[str, object], path: Path, model: str = DEFAULT_MODEL) -> Path:
     """Compute the witness of `inputs` into a snarkjs `.wtns` file, natively when the generator is built."""
-    return compute_witness(inputs, path, native_generator(model), lambda: worker(model))
+    return compute_witness(inputs, path, native_generator(model), wasm_path(model))
 
 
 def wtns_layout(data: bytes | bytearray) -> tuple[int, int, int]:
