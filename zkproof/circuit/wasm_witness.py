@@ -97,7 +97,7 @@ class _Calculator:
             values = list(_flat(value))
             size = self._call("getInputSignalSize", msb, lsb)
             if size != len(values):
-                raise InputsRefused(f"{name} is not an input signal of the circuit" if size < 0 else
+                raise InputsRefused(f"{name} is not an input signal of the circuit" if size <= 0 else
                                     f"input signal {name} takes {size} values, not {len(values)}")
             for i, element in enumerate(values):
                 self._write(element % prime)
