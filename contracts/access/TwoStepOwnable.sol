@@ -8,7 +8,7 @@ pragma solidity ^0.8.24;
 ///         (functions, events, errors, including `renounceOwnership`).
 /// @dev Written here instead of imported because Ape's npm dependency unpacks OpenZeppelin into
 ///      `contracts/.cache` when the project sits in the system temp folder, and Ape then lists only the first
-///      500 files of `contracts/`, losing this project's own sources (see README, "Why no OpenZeppelin").
+///      500 files of `contracts/`, losing this project's own sources (see docs/contracts.md, "Why no OpenZeppelin").
 abstract contract TwoStepOwnable {
     /// @dev The current owner (slot 0, as in OpenZeppelin's `Ownable`).
     address private _owner;
