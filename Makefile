@@ -3,13 +3,14 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-SOLC_VERSION := 0.8.37
+# ape-config.yaml's `solidity: version:` is the one solc pin (package.json's `solc` must match it: tested).
+SOLC_VERSION := $(shell sed -n '/^solidity:/,/^[^ ]/s/^ *version: *//p' ape-config.yaml)
 SOLC := .solc/solc-v$(SOLC_VERSION)
 
 export SOLCX_BINARY_PATH := $(CURDIR)/.solc
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: setup native-toolchain demo test test-slow lint build-circuit check-artifacts bench clean web setup-web test-web
+.PHONY: setup native-toolchain demo test test-slow lint build-circuit check-artifacts bench clean web setup-web test-web wheel
 
 ## setup: virtualenv + pip install -e, npm ci, anvil on PATH, the offline solc, the native witness toolchain,
 ## contracts compiled (idempotent)
@@ -58,7 +59,7 @@ test: setup
 test-slow: setup
 	ape test tests/unit -m slow -q --disable-isolation
 	tools/chain-tests.sh slow
-	ape test tests/e2e/test_scripts.py tests/e2e/test_script_faults.py -m slow -q --disable-isolation
+	ape test tests/e2e/test_scripts.py tests/e2e/test_script_faults.py tests/e2e/test_wheel.py -m slow -q --disable-isolation
 
 ## build-circuit: regenerate the circuit and its artifacts (reuses the cached local ceremony)
 build-circuit: setup
@@ -94,6 +95,12 @@ $(VENV)/.installed-web: pyproject.toml $(VENV)/.installed
 test-web: setup-web
 	ruff check zkproof scripts tests tools
 	ZKMNIST_WEB_TEST=1 ape test tests/e2e/test_web.py --network ethereum:local:foundry -q
+
+## wheel: the installable runtime (classify, prove, verify; the default model's files and the contract types as
+## package data, copied from this checkout) into build/dist/
+wheel: setup
+	$(PY) -m pip wheel --no-deps --quiet --disable-pip-version-check -w build/dist .
+	@ls build/dist/zkmnist-*.whl
 
 lint: setup
 	ruff check zkproof scripts tests tools

@@ -18,10 +18,10 @@ import {IDigitRegistry} from "./interfaces/IDigitRegistry.sol";
 ///      to its key's ceremony hash and registration time, serves one model and size, is never replaced, and can be
 ///      made final per model (`closeBatchSizes`).
 contract BatchRegistry is IBatchRegistry, TwoStepOwnable {
-    /// @notice The most digits in one batch: one record word holds 16 digits of 4 bits.
-    uint256 public constant MAX_BATCH = 16;
+    /// @notice The most digits in one batch: one record word holds MAX_BATCH digits of DIGIT_BITS bits.
+    uint256 public constant MAX_BATCH = Statement.MAX_BATCH;
     /// @notice Bits per digit in the binding and in a record.
-    uint256 public constant DIGIT_BITS = 4;
+    uint256 public constant DIGIT_BITS = Statement.DIGIT_BITS;
 
     /// @inheritdoc IBatchRegistry
     IDigitRegistry public immutable registry;

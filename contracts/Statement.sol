@@ -15,4 +15,10 @@ library Statement {
 
     /// @notice The number of classes: a record's digit is below it.
     uint8 internal constant CLASSES = 10;
+
+    /// @notice The most digits in one batch proof.
+    uint256 internal constant MAX_BATCH = 16;
+
+    /// @notice Bits per digit in a batch's binding and record.
+    uint256 internal constant DIGIT_BITS = 4;
 }

@@ -17,6 +17,7 @@ from zkproof.model.data import load_split
 from zkproof.model.preprocess import ImageError, preprocess_file
 from zkproof.paths import DEFAULT_MODEL
 from zkproof.prove import batch, prover
+from zkproof.statement import MAX_BATCH
 
 
 def _pixels(image: Path | None, sample: int | None):
@@ -123,7 +124,7 @@ def _submit_batch(account, model: str, size: int, images: Path | None, samples: 
 @click.option("--image", type=click.Path(path_type=Path), help="An image file (PNG, JPEG, …) of a digit.")
 @click.option("--sample", type=int, help="Index of a held-out MNIST digit (0..1999).")
 @click.option("--batch", "batch_size", type=int, default=None,
-              help=f"Prove N images in one batch proof (1..{batch_circuit.MAX_BATCH}; development key, built on first "
+              help=f"Prove N images in one batch proof (1..{MAX_BATCH}; development key, built on first "
                    "use).")
 @click.option("--images", type=click.Path(path_type=Path), default=None, help="With --batch: a folder of N images.")
 @click.option("--samples", default=None, help="With --batch: N held-out indices, e.g. 3,14,15 (default 0..N-1).")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -24,14 +25,26 @@ ADDRESS_BITS = 160
 CLASSES = 10
 """The digits 0..9: the network's outputs and the only digits a record may hold."""
 
+IMAGE_SIDE = 28
+"""Images are IMAGE_SIDE × IMAGE_SIDE pixels (MNIST's)."""
+
+IMAGE_PIXELS = IMAGE_SIDE * IMAGE_SIDE
+"""Pixels of one image, row-major: the circuit's `pixels` input."""
+
 IMAGE_BITS = 8
-"""Images are stored and preprocessed as 28×28 uint8 pixels (0..255)."""
+"""Images are stored and preprocessed as uint8 pixels (0..255)."""
 
 PACKED_BITS = 248
 """Bits of pixels packed into one field element of the commitment (below the 254-bit field)."""
 
 PUBLIC_SIGNALS = ("commitment", "binding")
-"""The circuit's public signals, in the order the verifier takes them."""
+"""The circuit's public signals, in the order the verifier takes them (a batch's commitment is its Merkle root)."""
+
+MAX_BATCH = 16
+"""Digits per batch at most: the BatchRegistry keeps a batch's digits, DIGIT_BITS each, in one 64-bit field."""
+
+DIGIT_BITS = 4
+"""Bits per digit in a batch's binding and in a batch record."""
 
 PROOF_WORDS = 8
 """A proof as the registry takes it: `[a0, a1, b00, b01, b10, b11, c0, c1]`."""
@@ -91,6 +104,19 @@ def pixels_per_element(pixel_bits: int) -> int:
     return PACKED_BITS // pixel_bits
 
 
+def named_signals(signals: Sequence[int]) -> dict[str, int]:
+    """The public signals, given in the verifier's order, by name (`PUBLIC_SIGNALS`)."""
+    if len(signals) != len(PUBLIC_SIGNALS):
+        raise StatementError(f"expected {len(PUBLIC_SIGNALS)} public signals ({', '.join(PUBLIC_SIGNALS)}), "
+                             f"got {len(signals)}")
+    return dict(zip(PUBLIC_SIGNALS, signals, strict=True))
+
+
+def ordered_signals(named: Mapping[str, int]) -> list[int]:
+    """The public signals by name, in the verifier's order."""
+    return [named[name] for name in PUBLIC_SIGNALS]
+
+
 def solidity_library() -> str:
     """The source of `contracts/Statement.sol`: these constants for the registry and integrators."""
     return f"""// SPDX-License-Identifier: MIT
@@ -110,5 +136,11 @@ library Statement {{
 
     /// @notice The number of classes: a record's digit is below it.
     uint8 internal constant CLASSES = {CLASSES};
+
+    /// @notice The most digits in one batch proof.
+    uint256 internal constant MAX_BATCH = {MAX_BATCH};
+
+    /// @notice Bits per digit in a batch's binding and record.
+    uint256 internal constant DIGIT_BITS = {DIGIT_BITS};
 }}
 """

@@ -18,7 +18,7 @@ from zkproof.chain.registry import DEFAULT_MODEL_ID, Registry
 from zkproof.keys import batch_keys
 from zkproof.model import data
 from zkproof.prove import batch
-from zkproof.statement import ADDRESS_BITS, SCALAR_FIELD
+from zkproof.statement import ADDRESS_BITS, DIGIT_BITS, MAX_BATCH, SCALAR_FIELD
 
 slow = pytest.mark.slow  # compiles and sets up a whole batch circuit: `make test-slow`
 
@@ -293,6 +293,16 @@ def bare_batches(project, registry, owner):
 def forge(batches, sender, size: int, model_id: int = MODEL, commitment: int = 12345):
     """Records a batch of `size` sevens with a proof of zeros: only a forging verifier takes it."""
     return batches.submitBatch(model_id, commitment, [7] * size, [0] * 8, sender=sender)
+
+
+def test_the_batch_limits_are_the_statement_s(bare_batches, owner):
+    """MAX_BATCH and DIGIT_BITS reach the contract through the generated Statement.sol: the deployed getters and
+    the sizes it takes agree with zkproof/statement.py."""
+    assert (bare_batches.MAX_BATCH(), bare_batches.DIGIT_BITS()) == (MAX_BATCH, DIGIT_BITS)
+    bare_batches.registerBatchVerifier(MODEL, MAX_BATCH, always_true_verifier(owner), CEREMONY, sender=owner)
+    for size in (0, MAX_BATCH + 1):
+        with ape.reverts(bare_batches.BatchSizeOutOfRange, size=size):
+            bare_batches.registerBatchVerifier(MODEL, size, always_true_verifier(owner), CEREMONY, sender=owner)
 
 
 def test_registration_stores_and_emits_the_ceremony_hash_size_and_time(bare_batches, owner, chain):

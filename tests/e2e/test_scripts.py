@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from script_tools import anvil, ape_run, free_port, last_json, one_line_error
+from script_tools import anvil, ape_run, free_port, last_json, one_line_error, rpc
 
 from zkproof.chain.registry import SUBMIT_GAS_BUDGET
 from zkproof.model import quantize
@@ -95,7 +95,10 @@ def test_a_batch_is_proven_submitted_and_listed_digit_by_digit(records):
         held_out = load_split().held_out
         assert result["digits"] == [int(d) for d in quantize.predict(quantize.load(), held_out.images[:2])]
         assert result["recorded"] is True and result["ephemeral"] is False
-        assert result["gas_per_digit"] == result["gas_used"] // 2
+        receipt = rpc(node, "eth_getTransactionReceipt", result["tx_hash"])
+        assert (int(receipt["status"], 16), receipt["to"].lower()) == (1, result["batch_registry"].lower())
+        gas = int(receipt["gasUsed"], 16)  # the chain's figure, not the script's
+        assert (result["gas_used"], result["gas_per_digit"]) == (gas, gas // 2)
         assert 0 < result["gas_used"] < SUBMIT_GAS_BUDGET + 30_000  # two digits for little more than one
         assert int(result["batch_commitment"], 16) not in (0, *[int(c, 16) for c in result["commitments"]])
 

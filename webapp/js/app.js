@@ -1,4 +1,4 @@
-// The page: drawing pad and samples → 28×28 pixels → integer network → Groth16 proof → registry. This module
+// The page: drawing pad and samples → pixels → integer network → Groth16 proof → registry. This module
 // only starts it: the state and DOM helpers are ui.js's; the input inputs.js's; the verdict verdict.js's; the
 // proving flow proving.js's; the accounts connection.js's; the submission submission.js's. While a proof or a
 // submission runs, the inputs are locked: what is shown and submitted is always the proof of the pixels on screen.
@@ -37,8 +37,9 @@ async function main() {
     showFatal(`The page cannot start: ${error.message}. Serve it with \`make web\`.`);
     return;
   }
-  const { addressBits, proofLayout } = state.config;
-  state.prover = startProver("js/prove-worker.js", { addressBits, layout: proofLayout });
+  const { addressBits, proofLayout, publicSignals, imageSide } = state.config;
+  $("preview").width = $("preview").height = imageSide;
+  state.prover = startProver("js/prove-worker.js", { addressBits, layout: proofLayout, publicSignals });
   state.prover.ready.catch((error) => showFatal(`${error.message}: proving is unavailable.`));
   setUpInputs(update);
   $("pixel-bits").textContent = state.network.pixelBits;

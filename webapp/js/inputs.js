@@ -33,8 +33,9 @@ export function setUpInputs(onChange) {
   }
 }
 
-/** The input's 784 pixels (a sample's own, or the drawing's after preprocessing), or null for an empty pad. */
+/** The input's imageSide² pixels (a sample's own, or the drawing's after preprocessing), or null for an empty pad. */
 export function currentPixels() {
   const { pad, sample } = state;
-  return sample ? sample.pixels.slice() : toMnist(inkOf(pad.imageData()), pad.canvas.width, pad.canvas.height);
+  return sample ? sample.pixels.slice() : toMnist(inkOf(pad.imageData()), pad.canvas.width, pad.canvas.height,
+    state.config.imageSide);
 }

@@ -1,15 +1,14 @@
 // The drawing pad: strokes of about MNIST's width drawn with pointer events (mouse, pen or touch), a held-out
 // digit drawn in at full size, and a lock that refuses new strokes while the page is proving or submitting.
 
-import { SIDE } from "./preprocess.js";
-
 const STROKE = 24; // px on the 280 px pad: about MNIST's stroke once the digit is fitted to 20×20
 
-/** An image of 784 pixels (white ink on black) as a 28×28 canvas; `invert` gives dark ink on white. */
+/** A square image (side² pixels, white ink on black) as a side × side canvas; `invert` gives dark ink on white. */
 export function pixelCanvas(pixels, invert = false) {
   const canvas = document.createElement("canvas");
-  canvas.width = canvas.height = SIDE;
-  const image = canvas.getContext("2d").createImageData(SIDE, SIDE);
+  const side = Math.sqrt(pixels.length);
+  canvas.width = canvas.height = side;
+  const image = canvas.getContext("2d").createImageData(side, side);
   pixels.forEach((p, i) => {
     const v = invert ? 255 - p : p;
     image.data.set([v, v, v, 255], 4 * i);
@@ -53,7 +52,7 @@ export class Pad {
     this.ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
   }
 
-  /** Draw a 28×28 image (white ink on black) over the whole pad, as dark ink on white. */
+  /** Draw a square image (white ink on black) over the whole pad, as dark ink on white. */
   showImage(pixels) {
     this.clear();
     this.ctx.imageSmoothingEnabled = true;

@@ -1,8 +1,7 @@
-// A drawing → a 28×28 MNIST-style digit, the same idea as zkproof/preprocess.py: white ink on black,
-// cropped to the ink, fitted into a 20×20 box (area-averaging resize), scaled so the brightest pixel is 255,
-// centred in 28×28, then shifted so its centre of mass is the image centre.
+// A drawing → an MNIST-style digit of side × side pixels (config.json's imageSide), the same idea as
+// zkproof/model/preprocess.py: white ink on black, cropped to the ink, fitted into a 20×20 box (area-averaging
+// resize), scaled so the brightest pixel is 255, centred, then shifted so its centre of mass is the image centre.
 
-export const SIDE = 28;
 const BOX = 20;
 const INK_THRESHOLD = 30; // a pixel with more ink than this counts (as in Python)
 
@@ -17,8 +16,8 @@ export function inkOf(imageData) {
   return ink;
 }
 
-/** 784 ints 0..255 (row-major), or null when there is no ink. */
-export function toMnist(ink, width, height) {
+/** side × side ints 0..255 (row-major), or null when there is no ink. */
+export function toMnist(ink, width, height, side) {
   let top = height, bottom = -1, left = width, right = -1;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -35,14 +34,14 @@ export function toMnist(ink, width, height) {
   const small = resize(ink, width, left, top, cropW, cropH, outW, outH);
 
   const peak = Math.max(1, ...small);
-  const canvas = new Float64Array(SIDE * SIDE);
-  const offY = Math.floor((SIDE - outH) / 2), offX = Math.floor((SIDE - outW) / 2);
+  const canvas = new Float64Array(side * side);
+  const offY = Math.floor((side - outH) / 2), offX = Math.floor((side - outW) / 2);
   for (let y = 0; y < outH; y++) {
     for (let x = 0; x < outW; x++) {
-      canvas[(offY + y) * SIDE + offX + x] = Math.min(255, (small[y * outW + x] * 255) / peak);
+      canvas[(offY + y) * side + offX + x] = Math.min(255, (small[y * outW + x] * 255) / peak);
     }
   }
-  return Array.from(centreByMass(canvas), (v) => Math.min(255, Math.max(0, Math.round(v))));
+  return Array.from(centreByMass(canvas, side), (v) => Math.min(255, Math.max(0, Math.round(v))));
 }
 
 /** Area-averaging resize of the crop (left, top, w, h) of `src` (row stride `stride`) to outW × outH. */
@@ -74,20 +73,20 @@ function taps(srcLen, dstLen) {
   });
 }
 
-function centreByMass(canvas) {
+function centreByMass(canvas, side) {
   let total = 0, sumY = 0, sumX = 0;
-  for (let y = 0; y < SIDE; y++) {
-    for (let x = 0; x < SIDE; x++) {
-      const v = canvas[y * SIDE + x];
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const v = canvas[y * side + x];
       total += v; sumY += y * v; sumX += x * v;
     }
   }
-  const shiftY = Math.round((SIDE - 1) / 2 - sumY / total), shiftX = Math.round((SIDE - 1) / 2 - sumX / total);
-  const shifted = new Float64Array(SIDE * SIDE);
-  for (let y = 0; y < SIDE; y++) {
-    for (let x = 0; x < SIDE; x++) {
+  const shiftY = Math.round((side - 1) / 2 - sumY / total), shiftX = Math.round((side - 1) / 2 - sumX / total);
+  const shifted = new Float64Array(side * side);
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
       const sy = y - shiftY, sx = x - shiftX;
-      if (sy >= 0 && sy < SIDE && sx >= 0 && sx < SIDE) shifted[y * SIDE + x] = canvas[sy * SIDE + sx];
+      if (sy >= 0 && sy < side && sx >= 0 && sx < side) shifted[y * side + x] = canvas[sy * side + sx];
     }
   }
   return shifted;

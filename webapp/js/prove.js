@@ -49,11 +49,12 @@ function whenReady(worker) {
 
 /**
  * Start the prover worker (`workerUrl`, a classic script) for a statement whose binding puts the digit above
- * `addressBits` bits of address, and whose proofs the registry takes as `layout` says. Returns {ready, prove}:
+ * `addressBits` bits of address, whose public signals are named `publicSignals` in order (config.json's, from
+ * zkproof/statement.py), and whose proofs the registry takes as `layout` says. Returns {ready, prove}:
  * `ready` settles once snarkjs is loaded there; `prove(statement, urls, onStage)` makes one proof, calling
  * onStage(stage, fraction) on the way.
  */
-export function startProver(workerUrl, { addressBits, layout }) {
+export function startProver(workerUrl, { addressBits, layout, publicSignals }) {
   const worker = new Worker(workerUrl);
   const jobs = new Map(); // id → {resolve, reject, onStage}
   let lastId = 0;
@@ -87,8 +88,9 @@ export function startProver(workerUrl, { addressBits, layout }) {
       jobs.set(id, { resolve, reject, onStage });
       worker.postMessage({ id, input, urls });
     });
-    if (BigInt(result.publicSignals[1]) !== binding) throw new Error("the proof's binding is not the expected one");
-    return { ...result, commitment: BigInt(result.publicSignals[0]), binding, words: proofWords(result.proof, layout) };
+    const signal = Object.fromEntries(publicSignals.map((name, i) => [name, BigInt(result.publicSignals[i])]));
+    if (signal.binding !== binding) throw new Error("the proof's binding is not the expected one");
+    return { ...result, commitment: signal.commitment, binding, words: proofWords(result.proof, layout) };
   }
 
   return { ready: whenReady(worker), prove };

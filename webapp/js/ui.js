@@ -11,7 +11,7 @@ export const state = {
   pad: null, // the drawing pad, once the network is there to classify what is drawn
   samples: [],
   sample: null, // the held-out sample shown, until the user draws over it
-  pixels: null, // 784 ints, or null for an empty pad
+  pixels: null, // imageSide² ints, or null for an empty pad
   digit: null,
   margin: null, // top probability minus the runner-up's
   proof: null, // the proof of `pixels` and its salt, with `recorded` once the registry has it

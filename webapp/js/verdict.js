@@ -1,14 +1,13 @@
-// What the network sees and says: the 28×28 preview, the digit, the probability bars, the margin and its warning.
+// What the network sees and says: the preview of its input, the digit, the probability bars, the margin and its warning.
 import { classify, margin, probabilities, seenPixels } from "./net.js";
 import { pixelCanvas } from "./pad.js";
-import { SIDE } from "./preprocess.js";
 import { $, points, show, state } from "./ui.js";
 
 /** Classify state.pixels and show it (or the empty state); sets state.digit and state.margin. */
 export function showVerdict() {
   const preview = $("preview").getContext("2d");
   preview.fillStyle = "#000";
-  preview.fillRect(0, 0, SIDE, SIDE);
+  preview.fillRect(0, 0, preview.canvas.width, preview.canvas.height);
   $("bars").replaceChildren();
   if (!state.pixels) {
     state.digit = state.margin = null;

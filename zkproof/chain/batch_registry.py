@@ -21,8 +21,8 @@ from zkproof.chain.deployments import (
     connected_network,
 )
 from zkproof.chain.records import BatchRecord, BatchVerifier, Classification
-from zkproof.circuit.batch import DIGIT_BITS
 from zkproof.progress import Log
+from zkproof.statement import DIGIT_BITS
 
 if TYPE_CHECKING:
     from ape.api import AccountAPI, ReceiptAPI

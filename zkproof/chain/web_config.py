@@ -21,7 +21,7 @@ from zkproof.model import confidence
 from zkproof.model.data import load_split
 from zkproof.paths import NODE_MODULES, ROOT
 from zkproof.prove.proof import Proof
-from zkproof.statement import ADDRESS_BITS, IMAGE_BITS, PROOF_WORDS, SALT_BITS
+from zkproof.statement import ADDRESS_BITS, IMAGE_BITS, IMAGE_SIDE, PROOF_WORDS, PUBLIC_SIGNALS, SALT_BITS
 
 SAMPLES_PER_DIGIT = 2
 VENDORED = {"ethers": "dist/ethers.min.js"}  # npm package → its single-file ES module for browsers
@@ -90,8 +90,10 @@ def config(registry: client.Registry, rpc_url: str) -> dict[str, Any]:
         "onnxSha256": registry.registered_model.onnx_sha256,
         "weights": f"/models/{model}.quant.json",
         "addressBits": ADDRESS_BITS,
+        "imageSide": IMAGE_SIDE,  # images are imageSide × imageSide pixels, row-major
         "imageBits": IMAGE_BITS,  # stored pixels are 0..2^imageBits - 1; the model proves its top pixel_bits
         "saltBits": SALT_BITS,  # a salt is at least 2^saltBits
+        "publicSignals": list(PUBLIC_SIGNALS),  # the names of snarkjs's publicSignals, in order
         "artifacts": {
             "wasm": f"/artifacts/{model}/{model}.wasm",
             "zkey": f"/artifacts/{model}/{model}.zkey",

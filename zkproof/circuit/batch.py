@@ -9,18 +9,7 @@ import numpy as np
 from zkproof.circuit import generate as circuit
 from zkproof.model import quantize
 from zkproof.paths import template_name
-from zkproof.statement import (
-    ADDRESS_BITS,
-    CLASSES,
-)
-
-MAX_BATCH = 16
-"""Digits per batch at most: the BatchRegistry keeps a batch's digits, 4 bits each, in one 64-bit field."""
-
-
-DIGIT_BITS = 4
-"""Bits per digit in the binding and in a batch record."""
-
+from zkproof.statement import ADDRESS_BITS, CLASSES, DIGIT_BITS, MAX_BATCH
 
 LIBRARIES = (*circuit.LIBRARIES, "batch.circom")
 

@@ -42,7 +42,6 @@ from zkproof.paths import (
 )
 from zkproof.progress import Log, quiet
 
-PUBLIC_SIGNALS = 2  # commitment, binding
 TIES_CHECKED = BUILD / "ties-checked.json"
 """Keys (sha256) whose verification key and verifier contract (sha256) were found to be theirs."""
 
@@ -138,7 +137,7 @@ def build(model: str, ptau: Path | None = None, force: bool = False, log: Log = 
         log(phase2.next_steps(folder, transcript))
         records = {field: previous[field] for field in ("ptau", "ceremony") if previous and field in previous}
     else:
-        power = ceremony.power_for(compiled.constraints, PUBLIC_SIGNALS)
+        power = ceremony.power_for(compiled.constraints, len(statement.PUBLIC_SIGNALS))
         ptau_file = ceremony.local_ptau(power, log)
         folder = _development_ceremony(model, compiled.r1cs, ptau_file, log)
         records = install_ceremony(model, folder, ptau_file, log)

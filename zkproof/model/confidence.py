@@ -23,6 +23,7 @@ from zkproof.model import quantize
 from zkproof.model.data import load_split
 from zkproof.model.preprocess import to_mnist
 from zkproof.paths import DEFAULT_MODEL
+from zkproof.statement import IMAGE_SIDE
 
 MIN_ACCURACY = 0.9
 SCRIBBLES = 1_000
@@ -82,9 +83,9 @@ def low_margin_threshold(model: str = DEFAULT_MODEL, min_accuracy: float = MIN_A
 
 def scribbles(count: int = SCRIBBLES, seed: int = SCRIBBLE_SEED) -> np.ndarray:
     """`count` scribbles as a user could draw them in the page, seeded: 2 to 5 straight strokes between random
-    points of the 280×280 canvas, 18 px wide, preprocessed like any drawing (uint8 N×28×28)."""
+    points of the 280×280 canvas, 18 px wide, preprocessed like any drawing (uint8 N×IMAGE_SIDE×IMAGE_SIDE)."""
     rng = np.random.default_rng(seed)
-    out = np.empty((count, 28, 28), dtype=np.uint8)
+    out = np.empty((count, IMAGE_SIDE, IMAGE_SIDE), dtype=np.uint8)
     for index in range(count):
         canvas = Image.new("L", (CANVAS, CANVAS), 0)
         points = [tuple(point) for point in rng.integers(20, CANVAS - 20, (rng.integers(3, 7), 2)).tolist()]

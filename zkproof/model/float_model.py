@@ -10,7 +10,7 @@ import onnxruntime
 
 from zkproof.model.onnx_export import PIXEL_BITS_KEY
 from zkproof.paths import DEFAULT_MODEL, onnx_path
-from zkproof.statement import IMAGE_BITS, proven_pixels
+from zkproof.statement import IMAGE_BITS, IMAGE_SIDE, proven_pixels
 
 
 @lru_cache(maxsize=4)
@@ -29,7 +29,7 @@ def float_scores(pixels: np.ndarray, model: str = DEFAULT_MODEL) -> np.ndarray:
     """Pre-softmax scores (N, 10) of the float model for uint8 images (N, 28, 28), read at its pixel depth."""
     session = _session(onnx_path(model))
     bits = pixel_bits(session)
-    images = (proven_pixels(pixels, bits).astype(np.float32) / ((1 << bits) - 1)).reshape(-1, 1, 28, 28)
+    images = (proven_pixels(pixels, bits).astype(np.float32) / ((1 << bits) - 1)).reshape(-1, 1, IMAGE_SIDE, IMAGE_SIDE)
     return session.run(None, {session.get_inputs()[0].name: images})[0]
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from zkproof.statement import IMAGE_BITS
+from zkproof.statement import IMAGE_BITS, IMAGE_SIDE
 
 OPSET = 17
 INPUT_NAME = "image"
@@ -70,7 +70,7 @@ def export_onnx(layers: list[tuple[Any, ...]], path: Path, pixel_bits: int, wiri
         source = target
     graph = helper.make_graph(
         nodes, "zkmnist",
-        [helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT, ["N", 1, 28, 28])],
+        [helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT, ["N", 1, IMAGE_SIDE, IMAGE_SIDE])],
         [helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT, ["N", classes])],
         initializer=inits,
     )

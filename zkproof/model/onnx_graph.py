@@ -14,7 +14,7 @@ import onnx
 from onnx import numpy_helper
 
 from zkproof.model.onnx_export import INLINE, PIXEL_BITS_KEY, WIRING_KEY, WIRINGS
-from zkproof.statement import IMAGE_BITS
+from zkproof.statement import IMAGE_BITS, IMAGE_SIDE
 
 
 class UnsupportedModelError(ValueError):
@@ -129,8 +129,8 @@ def load_network(path: Path) -> Network:
     graph = model.graph
     inits = {init.name: numpy_helper.to_array(init).astype(np.float64) for init in graph.initializer}
     dims = [d.dim_value for d in graph.input[0].type.tensor_type.shape.dim]
-    if len(dims) != 4 or dims[1:] != [1, 28, 28]:
-        raise UnsupportedModelError(f"model input must be N×1×28×28, got {dims}")
+    if len(dims) != 4 or dims[1:] != [1, IMAGE_SIDE, IMAGE_SIDE]:
+        raise UnsupportedModelError(f"model input must be N×1×{IMAGE_SIDE}×{IMAGE_SIDE}, got {dims}")
     layers: list[Layer] = []
     current = graph.input[0].name
     nodes = list(graph.node)
@@ -169,4 +169,4 @@ def load_network(path: Path) -> Network:
     wiring = metadata.get(WIRING_KEY, INLINE)
     if wiring not in WIRINGS:
         raise UnsupportedModelError(f"metadata {WIRING_KEY}={wiring!r}: expected one of {', '.join(WIRINGS)}")
-    return Network((1, 28, 28), layers, int(metadata.get(PIXEL_BITS_KEY, IMAGE_BITS)), wiring)
+    return Network((1, IMAGE_SIDE, IMAGE_SIDE), layers, int(metadata.get(PIXEL_BITS_KEY, IMAGE_BITS)), wiring)

@@ -1,4 +1,4 @@
-"""Turn any image file into a 28×28 MNIST-style digit: white ink on black, 20×20 box, centred by mass."""
+"""Turn any image file into an MNIST-style digit: white ink on black, 20×20 box, centred by mass in IMAGE_SIDE²."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from zkproof.statement import IMAGE_SIDE
+
 INK_THRESHOLD = 30  # a pixel brighter than this (after inversion) counts as ink
 BOX = 20
-SIDE = 28
 
 
 class ImageError(ValueError):
@@ -45,8 +46,8 @@ def to_mnist(gray: np.ndarray) -> np.ndarray:
     size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
     small = np.asarray(Image.fromarray(crop.astype(np.uint8)).resize(size, Image.Resampling.LANCZOS), dtype=np.float64)
     small = np.clip(small * (255.0 / max(small.max(), 1.0)), 0, 255)
-    canvas = np.zeros((SIDE, SIDE))
-    top, left = (SIDE - small.shape[0]) // 2, (SIDE - small.shape[1]) // 2
+    canvas = np.zeros((IMAGE_SIDE, IMAGE_SIDE))
+    top, left = (IMAGE_SIDE - small.shape[0]) // 2, (IMAGE_SIDE - small.shape[1]) // 2
     canvas[top:top + small.shape[0], left:left + small.shape[1]] = small
     canvas = _centre_by_mass(canvas)
     return np.rint(canvas).astype(np.uint8)
@@ -55,13 +56,13 @@ def to_mnist(gray: np.ndarray) -> np.ndarray:
 def _centre_by_mass(canvas: np.ndarray) -> np.ndarray:
     total = canvas.sum()
     ys, xs = np.indices(canvas.shape)
-    shift_y = round((SIDE - 1) / 2 - (ys * canvas).sum() / total)
-    shift_x = round((SIDE - 1) / 2 - (xs * canvas).sum() / total)
+    shift_y = round((IMAGE_SIDE - 1) / 2 - (ys * canvas).sum() / total)
+    shift_x = round((IMAGE_SIDE - 1) / 2 - (xs * canvas).sum() / total)
     shifted = np.zeros_like(canvas)
-    src_y = slice(max(0, -shift_y), SIDE - max(0, shift_y))
-    dst_y = slice(max(0, shift_y), SIDE - max(0, -shift_y))
-    src_x = slice(max(0, -shift_x), SIDE - max(0, shift_x))
-    dst_x = slice(max(0, shift_x), SIDE - max(0, -shift_x))
+    src_y = slice(max(0, -shift_y), IMAGE_SIDE - max(0, shift_y))
+    dst_y = slice(max(0, shift_y), IMAGE_SIDE - max(0, -shift_y))
+    src_x = slice(max(0, -shift_x), IMAGE_SIDE - max(0, shift_x))
+    dst_x = slice(max(0, shift_x), IMAGE_SIDE - max(0, -shift_x))
     shifted[dst_y, dst_x] = canvas[src_y, src_x]
     return shifted
 

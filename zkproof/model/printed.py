@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from zkproof.model.preprocess import to_mnist
-from zkproof.statement import CLASSES
+from zkproof.statement import CLASSES, IMAGE_SIDE
 
 FONT_FOLDERS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
 PAGE = 280  # side of the white page a digit is printed on, in pixels
@@ -38,4 +38,4 @@ def printed_digits() -> tuple[np.ndarray, np.ndarray, list[str]]:
             images.append(render(digit, font))
             labels.append(digit)
             names.append(font.stem)
-    return np.array(images, dtype=np.uint8).reshape(-1, 28, 28), np.array(labels, dtype=int), names
+    return np.array(images, dtype=np.uint8).reshape(-1, IMAGE_SIDE, IMAGE_SIDE), np.array(labels, dtype=int), names

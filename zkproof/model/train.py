@@ -25,7 +25,7 @@ import numpy as np
 from zkproof.model.data import load_split, stratified_split
 from zkproof.model.onnx_export import EXPLICIT, INLINE, export_onnx
 from zkproof.progress import Log
-from zkproof.statement import IMAGE_BITS
+from zkproof.statement import IMAGE_BITS, IMAGE_SIDE
 
 TRAIN_SEED = 7
 VALIDATION_SIZE = 1_000
@@ -87,7 +87,7 @@ def build_network(arch: str) -> nn.Sequential:
     conv:C:K:S:P and dense:N (but the last) are followed by batch norm (folded away at export).
     """
     layers: list[nn.Module] = []
-    channels, side, flat = 1, 28, None
+    channels, side, flat = 1, IMAGE_SIDE, None
     tokens = arch.split(",")
     for position, token in enumerate(tokens):
         kind, *params = token.split(":")

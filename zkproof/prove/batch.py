@@ -13,7 +13,7 @@ from pathlib import Path
 import groth16py
 import numpy as np
 
-from zkproof.circuit.batch import DIGIT_BITS, BatchError, check_size
+from zkproof.circuit.batch import BatchError, check_size
 from zkproof.keys.batch_keys import Artifacts, keys, load, witness_generator
 from zkproof.model import quantize
 from zkproof.paths import BUILD, DEFAULT_MODEL
@@ -21,8 +21,11 @@ from zkproof.prove.proof import Proof
 from zkproof.statement import (
     ADDRESS_BITS,
     CLASSES,
+    DIGIT_BITS,
+    IMAGE_SIDE,
     SCALAR_FIELD,
     StatementError,
+    ordered_signals,
     parse_address,
     proven_pixels,
 )
@@ -60,7 +63,7 @@ class BatchProof:
 
     @property
     def public_signals(self) -> list[int]:
-        return [self.batch_commitment, self.binding]
+        return ordered_signals({"commitment": self.batch_commitment, "binding": self.binding})
 
     def to_bytes(self) -> bytes:
         return b"".join(word.to_bytes(32, "big") for word in self.words)
@@ -125,8 +128,8 @@ def prove_batch(images: Sequence[np.ndarray], submitter: str, salts: Sequence[in
     if artifacts.size != n:
         raise BatchError(f"the batch circuit takes {artifacts.size} images, got {n}")
     stack = np.asarray(images)
-    if stack.shape[1:] != (28, 28):
-        raise BatchError(f"expected 28×28 images, got shape {stack.shape[1:]}")
+    if stack.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
+        raise BatchError(f"expected {IMAGE_SIDE}×{IMAGE_SIDE} images, got shape {stack.shape[1:]}")
     twin = quantize.load(artifacts.model)
     predicted = [int(d) for d in quantize.predict(twin, stack)]
     digits = predicted if digits is None else [int(d) for d in digits]
@@ -140,15 +143,16 @@ def prove_batch(images: Sequence[np.ndarray], submitter: str, salts: Sequence[in
     pk, _ = keys(artifacts.proving_key)
     with tempfile.TemporaryDirectory(dir=BUILD) as scratch:
         wtns = write_witness(artifacts, inputs, Path(scratch))
-        from zkproof.prove.prover import read_wtns
+        from zkproof.prove.prover import public_signals, read_wtns
 
         witness = read_wtns(wtns)
         leaves = leaf_commitments(artifacts, witness)
         blob = groth16py.prove_wtns(pk, str(wtns))
-    words = Proof.from_bytes(blob, model=artifacts.model, digit=0, submitter=submitter, commitment=witness[1],
-                             binding=witness[2]).words()
-    return BatchProof(model=artifacts.model, digits=tuple(digits), submitter=submitter, batch_commitment=witness[1],
-                      binding=witness[2], commitments=leaves, words=tuple(words))
+    public = public_signals(witness)
+    words = Proof.from_bytes(blob, model=artifacts.model, digit=0, submitter=submitter, **public).words()
+    return BatchProof(model=artifacts.model, digits=tuple(digits), submitter=submitter,
+                      batch_commitment=public["commitment"], binding=public["binding"], commitments=leaves,
+                      words=tuple(words))
 
 
 def verify(proof: BatchProof, artifacts: Artifacts | None = None) -> bool:

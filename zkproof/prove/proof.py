@@ -19,7 +19,17 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from zkproof.statement import BASE_FIELD, CLASSES, PROOF_WORDS, SCALAR_FIELD, StatementError, parse_address
+from zkproof.statement import (
+    BASE_FIELD,
+    CLASSES,
+    PROOF_WORDS,
+    PUBLIC_SIGNALS,
+    SCALAR_FIELD,
+    StatementError,
+    named_signals,
+    ordered_signals,
+    parse_address,
+)
 
 G1 = tuple[int, int]
 G2 = tuple[tuple[int, int], tuple[int, int]]
@@ -53,7 +63,7 @@ class Proof:
             parse_address(self.submitter)
         except StatementError as error:
             raise ProofFormatError(f"submitter: {error}") from error
-        for name in ("commitment", "binding"):
+        for name in PUBLIC_SIGNALS:
             _check_element(name, getattr(self, name), SCALAR_FIELD, "scalar field")
         if self.salt is not None:
             _check_element("salt", self.salt, SCALAR_FIELD, "scalar field")
@@ -62,7 +72,7 @@ class Proof:
 
     @property
     def public_signals(self) -> list[int]:
-        return [self.commitment, self.binding]
+        return ordered_signals({name: getattr(self, name) for name in PUBLIC_SIGNALS})
 
     def words(self) -> list[int]:
         """The proof as the registry takes it: `[a0, a1, b00, b01, b10, b11, c0, c1]`."""
@@ -113,8 +123,8 @@ class Proof:
         a = _numbers(proof.get("pi_a"), "pi_a", 3)
         b = [_numbers(pair, f"pi_b[{i}]", 2) for i, pair in enumerate(_items(proof.get("pi_b"), "pi_b", 3))]
         c = _numbers(proof.get("pi_c"), "pi_c", 3)
-        commitment, binding = _numbers(public_signals, "publicSignals", 2)
-        return cls(commitment=commitment, binding=binding, a=(a[0], a[1]),
+        signals = named_signals(_numbers(public_signals, "publicSignals", len(PUBLIC_SIGNALS)))
+        return cls(**signals, a=(a[0], a[1]),
                    b=((b[0][1], b[0][0]), (b[1][1], b[1][0])), c=(c[0], c[1]), **fields)
 
     @classmethod

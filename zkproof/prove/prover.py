@@ -36,10 +36,13 @@ from zkproof.paths import (
 )
 from zkproof.prove.proof import Proof, ProofFormatError
 from zkproof.statement import (
+    IMAGE_SIDE,
+    PUBLIC_SIGNALS,
     SCALAR_FIELD,
     StatementError,
     binding_of,
     check_salt,
+    named_signals,
     parse_address,
     proven_pixels,
     random_salt,
@@ -163,6 +166,11 @@ def read_wtns(path: Path) -> list[int]:
     return [int.from_bytes(data[start + i * n8:start + (i + 1) * n8], "little") for i in range(count)]
 
 
+def public_signals(witness: list[int]) -> dict[str, int]:
+    """A witness's public signals by name: wire 0 is the constant 1, the public signals follow in order."""
+    return named_signals(witness[1:1 + len(PUBLIC_SIGNALS)])
+
+
 def prove_inputs(inputs: dict[str, object], digit: int, submitter: str, model: str = DEFAULT_MODEL,
                  prover: str = "groth16py") -> Proof:
     """A proof for ready-made circuit inputs (the digit and submitter they claim are recorded with it)."""
@@ -176,8 +184,7 @@ def prove_inputs(inputs: dict[str, object], digit: int, submitter: str, model: s
         wtns = write_witness(inputs, Path(scratch) / "witness.wtns", model)
         witness = read_wtns(wtns)
         blob = groth16py.prove_wtns(proving_key(model), str(wtns))
-    return Proof.from_bytes(blob, model=model, digit=digit, submitter=submitter,
-                            commitment=witness[1], binding=witness[2])
+    return Proof.from_bytes(blob, model=model, digit=digit, submitter=submitter, **public_signals(witness))
 
 
 def prove_image(pixels: np.ndarray, submitter: str, salt: int | None = None, model: str = DEFAULT_MODEL,
@@ -204,14 +211,14 @@ def commitment_of(pixels: np.ndarray, salt: int, model: str = DEFAULT_MODEL) -> 
     pixels, twin, digit = _classified(pixels, model)
     with tempfile.TemporaryDirectory() as scratch:
         inputs = circuit_input(pixels, salt, 0, digit, twin.pixel_bits)
-        return read_wtns(write_witness(inputs, Path(scratch) / "witness.wtns", model))[1]
+        return public_signals(read_wtns(write_witness(inputs, Path(scratch) / "witness.wtns", model)))["commitment"]
 
 
 def _classified(pixels: np.ndarray, model: str) -> tuple[np.ndarray, quantize.IntNetwork, int]:
-    """A 28×28 image (or a ProverError), the model's integer twin, and the digit the twin reads in it."""
+    """An IMAGE_SIDE² image (or a ProverError), the model's integer twin, and the digit the twin reads in it."""
     pixels = np.asarray(pixels)
-    if pixels.shape != (28, 28):
-        raise ProverError(f"expected a 28×28 image, got shape {pixels.shape}")
+    if pixels.shape != (IMAGE_SIDE, IMAGE_SIDE):
+        raise ProverError(f"expected a {IMAGE_SIDE}×{IMAGE_SIDE} image, got shape {pixels.shape}")
     twin = quantize.load(model)
     return pixels, twin, int(quantize.predict(twin, pixels[None])[0])
 
