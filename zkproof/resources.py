@@ -60,6 +60,13 @@ def contract_types(compiled: Path = COMPILED) -> dict[str, dict[str, object]]:
             for name in CONTRACTS}
 
 
+def stale_sources(compiled: Path = COMPILED) -> list[str]:
+    """The contract sources whose text differs from what Ape compiled into `compiled` (or that are gone)."""
+    sources = json.loads(compiled.read_text())["sources"]
+    return [name for name, source in sources.items()
+            if not (ROOT / name).is_file() or (ROOT / name).read_text() != source["content"]]
+
+
 def contract_type(name: str) -> dict[str, object]:
     """The compiled type (abi, bytecode) of a shipped contract: the checkout's current build, else the package
     data's."""
@@ -81,8 +88,11 @@ def copy_data(target: Path) -> list[Path]:
             raise MissingData(f"{DATA / relative} not found: the wheel ships it")
         (target / relative).parent.mkdir(parents=True, exist_ok=True)
         written.append(Path(shutil.copyfile(DATA / relative, target / relative)))
+    contracts = contract_types()
+    if stale := stale_sources():
+        raise MissingData(f"{COMPILED} is stale ({', '.join(stale)} changed since): run `ape compile`")
     (target / "contracts").mkdir(parents=True, exist_ok=True)
-    for name, contract in contract_types().items():
+    for name, contract in contracts.items():
         path = target / "contracts" / f"{name}.json"
         path.write_text(json.dumps(contract, indent=1) + "\n")
         written.append(path)

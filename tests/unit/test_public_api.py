@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import subprocess
 import sys
@@ -124,3 +125,11 @@ def test_the_readmes_python_example_runs():
         pytest.skip("README.md has no heading with 'Python example' (and a ```python block under it) yet")
     result = subprocess.run([sys.executable, "-c", example], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_wheel_is_not_built_from_contract_types_older_than_their_sources(tmp_path):
+    compiled = json.loads(resources.COMPILED.read_text())
+    assert resources.stale_sources() == [], "run `ape compile`"
+    compiled["sources"]["contracts/DigitRegistry.sol"]["content"] += "// edited since\n"
+    (tmp_path / "__local__.json").write_text(json.dumps(compiled))
+    assert resources.stale_sources(tmp_path / "__local__.json") == ["contracts/DigitRegistry.sol"]
