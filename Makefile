@@ -67,16 +67,15 @@ build-circuit: setup
 
 ## check-artifacts: every model's committed artifacts belong to its circuit source (snarkjs zkey verify; opt-in, slow)
 check-artifacts: setup
-	ape run build_circuit --check --model mnist_cnn_v2
-	ape run build_circuit --check --model mnist_cnn
+	for model in $$($(PY) -m zkproof models); do ape run build_circuit --check --model $$model || exit 1; done
 
-## bench: constraints, witness / prove / verify times, accuracy, of both models side by side, and v2's speed-up
+## bench: constraints, witness / prove / verify times, accuracy, of every model side by side, and the default
+## model's speed-up against each other
 bench: setup
-	$(PY) -m zkproof compile
-	$(PY) -m zkproof compile --model mnist_cnn
-	$(PY) -m zkproof bench
-	$(PY) -m zkproof bench --model mnist_cnn
-	$(PY) -m zkproof bench --against mnist_cnn
+	models="$$($(PY) -m zkproof models)" && \
+	for model in $$models; do $(PY) -m zkproof compile --model $$model || exit 1; done && \
+	for model in $$models; do $(PY) -m zkproof bench --model $$model || exit 1; done && \
+	for other in $$(tail -n +2 <<< "$$models"); do $(PY) -m zkproof bench --against $$other || exit 1; done
 	$(PY) -m zkproof evaluate
 
 ## web: the web demo on localhost (its own anvil, the registry deployed, the config generated); prints the URL

@@ -283,6 +283,15 @@ def compile_command(model: str) -> None:
 
 
 @main.command()
+def models() -> None:
+    """The models with committed artifacts, one a line, the default first (what `make bench` and
+    `make check-artifacts` loop over)."""
+    from zkproof.keys.build import models as built
+
+    click.echo("\n".join(built()))
+
+
+@main.command()
 @model_option
 @click.option("--runs", default=7, show_default=True, help="Warm runs per figure (the median is reported).")
 @click.option("--against", metavar="OTHER", help="Instead: how many times faster MODEL witnesses and proves than "

@@ -17,7 +17,7 @@ from zkproof.paths import DEFAULT_MODEL, verification_key_path
 from zkproof.prove import prover
 from zkproof.statement import SALT_BITS
 
-OLD_MODEL = "mnist_cnn"
+OLD_MODEL = build.models()[1]  # a committed model other than the default
 
 
 @pytest.fixture(scope="module")

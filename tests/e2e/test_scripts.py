@@ -9,13 +9,14 @@ import pytest
 from script_tools import anvil, ape_run, free_port, last_json, one_line_error, rpc
 
 from zkproof.chain.registry import SUBMIT_GAS_BUDGET
+from zkproof.keys.build import models
 from zkproof.model import quantize
 from zkproof.model.data import load_split
 from zkproof.paths import DEFAULT_MODEL
 from zkproof.prove.proof import Proof
 from zkproof.statement import SALT_BITS
 
-OLD_MODEL = "mnist_cnn"
+OLD_MODEL = models()[1]  # a committed model other than the default
 
 
 def test_deploy_upgrade_prove_submit_and_records(records):

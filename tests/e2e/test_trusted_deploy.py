@@ -10,8 +10,10 @@ import json
 from script_tools import UPSTREAM, UPSTREAM_CHAIN_ID, anvil, ape_run, free_port, one_line_error, rpc
 
 from zkproof.chain.key_policy import ALLOW_FLAG
+from zkproof.keys.build import models
 
 OWNER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # TEST::0
+OTHER_MODEL = models()[1]  # a committed model other than the default (its key is a local one)
 
 
 def test_a_development_key_is_refused_outside_a_development_chain_and_nothing_is_sent(records):
@@ -30,8 +32,8 @@ def test_a_development_key_is_refused_outside_a_development_chain_and_nothing_is
         assert "anyone who ran its set-up can forge proofs" in entry["key_warning"]
 
         sent = rpc(node, "eth_getTransactionCount", OWNER, "latest")
-        again = ape_run(node, records, "register_model", "--model", "mnist_cnn", "--account", "TEST::0",
+        again = ape_run(node, records, "register_model", "--model", OTHER_MODEL, "--account", "TEST::0",
                         network=UPSTREAM)
-        assert again.returncode == 2 and "mnist_cnn's key is not production-ready" in one_line_error(again)
+        assert again.returncode == 2 and f"{OTHER_MODEL}'s key is not production-ready" in one_line_error(again)
         assert rpc(node, "eth_getTransactionCount", OWNER, "latest") == sent
 

@@ -7,7 +7,9 @@ from click.testing import CliRunner
 from PIL import Image
 
 from zkproof.cli import main
+from zkproof.keys.build import models
 from zkproof.model.data import load_split
+from zkproof.paths import DEFAULT_MODEL
 from zkproof.prove import prover
 from zkproof.statement import SCALAR_FIELD
 
@@ -95,7 +97,7 @@ def test_a_proof_file_without_a_salt_still_verifies_and_opens_with_one(files, tm
     (["--commitment", "1"], "--commitment needs --salt"),
     (["--commitment", "1", "--salt", str(SCALAR_FIELD)], "not in the scalar field"),
     (["--commitment", "1", "--salt", "0xZZ"], "not a decimal or 0x-hexadecimal integer"),
-    (["PROOF", "--model", "mnist_cnn"], "is a proof of model mnist_cnn_v2, not mnist_cnn"),
+    (["PROOF", "--model", models()[1]], f"is a proof of model {DEFAULT_MODEL}, not {models()[1]}"),
     (["MISSING"], "cannot read it"),
 ])
 def test_bad_input_is_one_line_and_exit_2(files, args, message):

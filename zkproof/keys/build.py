@@ -27,7 +27,9 @@ from zkproof.keys import ceremony, phase2
 from zkproof.keys.ceremony import CeremonyError
 from zkproof.model import quantize
 from zkproof.paths import (
+    ARTIFACTS,
     BUILD,
+    DEFAULT_MODEL,
     ROOT,
     STATEMENT_LIBRARY,
     artifact_dir,
@@ -44,6 +46,12 @@ from zkproof.progress import Log, quiet
 
 TIES_CHECKED = BUILD / "ties-checked.json"
 """Keys (sha256) whose verification key and verifier contract (sha256) were found to be theirs."""
+
+
+def models() -> list[str]:
+    """Every model with committed artifacts (artifacts/<model>/manifest.json), the default first, then by name."""
+    built = [path.parent.name for path in ARTIFACTS.glob("*/manifest.json")]
+    return sorted(built, key=lambda model: (model != DEFAULT_MODEL, model))
 
 
 def _previous_manifest(model: str) -> dict | None:
