@@ -17,7 +17,7 @@ from zkproof.digest import file_sha256
 from zkproof.keys import batch_keys, ceremony, phase2
 from zkproof.model import quantize
 from zkproof.prove import batch
-from zkproof.statement import ADDRESS_BITS, StatementError
+from zkproof.statement import ADDRESS_BITS, IMAGE_PIXELS, StatementError
 
 pytestmark = pytest.mark.slow  # compiles and sets up a whole batch circuit: `make test-slow`
 
@@ -42,7 +42,7 @@ def test_generated_for_any_n_with_two_public_signals(twin, n):
     # The per-digit part is the single-digit circuit's, layer for layer.
     for line in circuit.layers(twin).body:
         assert line in single and line in source
-    assert f"signal input pixels[{n}][784];" in source
+    assert f"signal input pixels[{n}][{IMAGE_PIXELS}];" in source
     assert f"component tree = MerkleRoot({batch_circuit.depth(n)});" in source
     assert f"BatchBinding({n}, {ADDRESS_BITS}, 4)" in source
     # One public input and one output, whatever n.
@@ -111,7 +111,7 @@ def test_the_batch_witness_is_native_and_the_wasms_byte_for_byte(artifacts, imag
     digits = [int(d) for d in quantize.predict(twin, np.asarray(images))]
     inputs = batch.circuit_input(images, [1, 2], int(ALICE, 16), digits, twin.pixel_bits)
     native = batch.write_witness(artifacts, inputs, tmp_path)
-    wasm = prover.compute_witness(inputs, tmp_path / "wasm.wtns", None, lambda: prover.witness_worker(artifacts.wasm))
+    wasm = prover.compute_witness(inputs, tmp_path / "wasm.wtns", None, artifacts.wasm)
     assert native.read_bytes() == wasm.read_bytes()
 
 

@@ -8,8 +8,11 @@ import numpy as np
 import pytest
 
 from zkproof.circuit import native_witness
+from zkproof.circuit.compiler import CHECKS
+from zkproof.digest import file_sha256
+from zkproof.keys import ceremony_cli
 from zkproof.model import quantize
-from zkproof.paths import DEFAULT_MODEL, compiled_r1cs
+from zkproof.paths import DEFAULT_MODEL, compiled_r1cs, wasm_path
 from zkproof.prove import prover
 from zkproof.statement import parse_address
 
@@ -25,8 +28,21 @@ def generator():
     return binary
 
 
+def test_a_check_compiles_apart_and_leaves_the_native_generator_alone(generator):
+    """`ceremony verify` (and `build_circuit --check`, and the trust check) compile the circuit afresh: into
+    build/check/, so the prover keeps its native generator in build/<model>/."""
+    binary_sha256 = file_sha256(generator)
+    checked = ceremony_cli._r1cs(DEFAULT_MODEL, None, log=lambda _: None)
+    assert checked == CHECKS / DEFAULT_MODEL / f"{DEFAULT_MODEL}.r1cs"
+    assert file_sha256(checked) == file_sha256(compiled_r1cs(DEFAULT_MODEL))
+    assert native_witness.built(compiled_r1cs(DEFAULT_MODEL)) == generator
+    assert file_sha256(generator) == binary_sha256
+    prover.native_generator.cache_clear()
+    assert prover.witness_source(DEFAULT_MODEL) == "native"
+
+
 def _wasm_witness(inputs: dict, path):
-    return prover.compute_witness(inputs, path, None, lambda: prover.worker(DEFAULT_MODEL))
+    return prover.compute_witness(inputs, path, None, wasm_path(DEFAULT_MODEL))
 
 
 def _inputs(twin, pixels: np.ndarray, digit: int | None = None) -> dict:

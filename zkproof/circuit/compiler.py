@@ -13,12 +13,14 @@ from pathlib import Path
 from zkproof.circuit import generate as circuit
 from zkproof.digest import file_sha256
 from zkproof.model import quantize
-from zkproof.paths import CIRCUITS, NODE_MODULES, ROOT, circuit_path, compile_dir
+from zkproof.paths import BUILD, CIRCUITS, NODE_MODULES, ROOT, circuit_path, compile_dir
 from zkproof.progress import Log
 
 CIRCOM = NODE_MODULES / ".bin" / "circom2"
 CIRCOM_WASM = NODE_MODULES / "circom2" / "circom.wasm"
 CIRCOMLIB = NODE_MODULES / "circomlib" / "circuits"
+CHECKS = BUILD / "check"
+"""Where checks compile afresh: apart from build/<model>/, whose native witness generator the prover uses."""
 
 
 class BuildError(RuntimeError):
@@ -102,6 +104,13 @@ def compile_model(model: str, log: Log = print) -> Compiled:
     """A model's committed circuit compiled into build/<model>/, reused while nothing it reads has changed."""
     simplification = circuit.simplification(quantize.load(model))
     return compile_circuit_cached(circuit_path(model), compile_dir(model), simplification=simplification, log=log)
+
+
+def compile_for_check(model: str, log: Log = print) -> Compiled:
+    """A model's committed circuit compiled afresh into build/check/<model>/ (never reused, and leaving
+    build/<model>/ and its native witness generator alone): what the checks of its key and artifacts read."""
+    simplification = circuit.simplification(quantize.load(model))
+    return compile_circuit(circuit_path(model), CHECKS / model, simplification=simplification, log=log)
 
 
 def shown(path: Path) -> Path:

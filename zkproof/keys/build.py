@@ -17,8 +17,8 @@ from zkproof.circuit import generate as circuit
 from zkproof.circuit.compiler import (
     BuildError,
     cached_compile,
-    compile_circuit,
     compile_circuit_cached,
+    compile_for_check,
     compile_inputs_sha256,
     shown,
 )
@@ -237,8 +237,7 @@ def check(model: str, ptau: Path | None = None, log: Log = print) -> None:
         raise BuildError(f"{source.relative_to(ROOT)} is not the circuit of the committed weights: rebuild")
     if statement.solidity_library() != STATEMENT_LIBRARY.read_text():
         raise BuildError(f"{STATEMENT_LIBRARY.relative_to(ROOT)} is not zkproof/statement.py's: rebuild")
-    compiled = compile_circuit(source, compile_dir(model), simplification=circuit.simplification(network),
-                               log=log)
+    compiled = compile_for_check(model, log)
     for name, path in (("r1cs", compiled.r1cs), ("wasm", compiled.wasm)):
         if file_sha256(path) != recorded[f"{name}_sha256"]:
             raise BuildError(f"the committed {name} is not what the circuit source compiles to: rebuild")

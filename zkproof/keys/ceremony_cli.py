@@ -13,13 +13,14 @@ from zkproof.keys import ceremony as tau
 from zkproof.keys import phase2, trust
 from zkproof.keys.ceremony import CeremonyError
 from zkproof.keys.phase2 import ceremony_folder
-from zkproof.paths import DEFAULT_MODEL, artifact_dir, circuit_path, compile_dir
+from zkproof.paths import DEFAULT_MODEL, artifact_dir, circuit_path
 from zkproof.progress import Log
 
 model_option = click.option("--model", default=DEFAULT_MODEL, show_default=True,
                             help="Model (or circuit) name: circuits/<model>.circom, artifacts/<model>/.")
-r1cs_option = click.option("--r1cs", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-                           help="The circuit's .r1cs (default: circuits/<model>.circom compiled afresh).")
+r1cs_option = click.option(
+    "--r1cs", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+    help="The circuit's .r1cs (default: circuits/<model>.circom compiled afresh into build/check/).")
 folder_argument = click.argument("folder", required=False, type=click.Path(path_type=Path))
 
 
@@ -32,17 +33,14 @@ def ptau_option(description: str) -> Callable:
 def _r1cs(model: str, given: Path | None, log: Log = click.echo) -> Path:
     if given is not None:
         return given
-    from zkproof.circuit import generate as circuit
-    from zkproof.circuit.compiler import BuildError, compile_circuit
-    from zkproof.model import quantize
+    from zkproof.circuit.compiler import BuildError, compile_for_check
 
     source = circuit_path(model)
     if not source.is_file():
         raise click.ClickException(f"{source} not found: pass the circuit with --r1cs FILE")
     log(f"compiling {source.name} for its r1cs (about 12 s for mnist_cnn)")
     try:
-        simplification = circuit.simplification(quantize.load(model))
-        return compile_circuit(source, compile_dir(model), simplification=simplification, log=log).r1cs
+        return compile_for_check(model, log).r1cs
     except BuildError as error:
         raise click.ClickException(str(error)) from error
 

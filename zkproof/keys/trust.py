@@ -96,13 +96,13 @@ def _model_reasons(model: str, transcript: phase2.Transcript) -> list[str]:
 
 
 def _r1cs(model: str, sha256: str, log: Log) -> Path:
-    """The model's r1cs: its compile in build/ when it is the ceremony's, else compiled afresh."""
+    """The model's r1cs: its compile in build/ when it is the ceremony's, else compiled afresh into build/check/."""
     compiled = compiled_r1cs(model)
     if compiled.is_file() and file_sha256(compiled) == sha256:
         return compiled
-    from zkproof.circuit.compiler import compile_model
+    from zkproof.circuit.compiler import compile_for_check
 
-    return compile_model(model, log).r1cs
+    return compile_for_check(model, log).r1cs
 
 
 def _verified_chain(model: str, transcript: phase2.Transcript, ptau: Path, log: Log) -> str | None:

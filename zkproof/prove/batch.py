@@ -84,12 +84,11 @@ def witness_source(artifacts: Artifacts) -> str:
 
 def write_witness(artifacts: Artifacts, inputs: dict[str, object], scratch: Path) -> Path:
     """The witness of `inputs`, computed by the circuit's native generator when `build` could build it, else by
-    its wasm in a persistent Node worker (loaded once per process)."""
-    from zkproof.prove.prover import ProverError, compute_witness, witness_worker
+    its wasm in-process."""
+    from zkproof.prove.prover import ProverError, compute_witness
 
     try:
-        return compute_witness(inputs, scratch / "witness.wtns", witness_generator(artifacts.r1cs),
-                               lambda: witness_worker(artifacts.wasm))
+        return compute_witness(inputs, scratch / "witness.wtns", witness_generator(artifacts.r1cs), artifacts.wasm)
     except ProverError as error:
         raise BatchError(f"the batch circuit refused the inputs: {error}") from error
 
