@@ -407,3 +407,15 @@ def test_aggregates_come_from_events(client, registry, verifier, prove, owner, a
     last_block = everything[-1].block
     assert client.classifications(start_block=last_block + 1) == []
     assert len(client.classifications(stop_block=last_block - 1)) == 2
+
+
+def test_an_installed_client_deploys_and_reads_from_the_shipped_contract_types(monkeypatch, owner, registry):
+    """Outside a checkout there is no Ape project: the registry is the compiled type the wheel ships."""
+    from zkproof.chain import deployments
+
+    monkeypatch.setattr(deployments, "CHECKOUT", False)
+    shipped = deployments.contract_container("DigitRegistry")
+    assert shipped.contract_type.abi == registry.contract_type.abi
+    fresh = owner.deploy(shipped, owner.address)
+    assert fresh.owner() == owner.address
+    assert deployments.contract_container("DigitRegistry").at(registry.address).modelOf(DEFAULT_MODEL_ID).active

@@ -16,9 +16,9 @@ from zkproof.chain.deployments import (
     BatchDeployment,
     Deployment,
     RegistryError,
-    ape_project,
     block_hash,
     connected_network,
+    contract_container,
 )
 from zkproof.chain.records import BatchRecord, BatchVerifier, Classification
 from zkproof.progress import Log
@@ -62,7 +62,7 @@ class BatchRegistry:
         if self._deployment is None:
             raise RegistryError("no batch registry is deployed for this registry: run `ape run prove_and_submit "
                                 "--batch N` on a development chain, or `Registry.batches.deploy`")
-        return ape_project().get_contract(BATCH_REGISTRY_CONTRACT).at(self._deployment.batch_registry)
+        return contract_container(BATCH_REGISTRY_CONTRACT).at(self._deployment.batch_registry)
 
     def deploy(self, owner: AccountAPI, artifacts: Artifacts, log: Log = print) -> ContractInstance:
         """Deploy a BatchRegistry for this registry if there is none yet, then the verifier of `artifacts`' batch
@@ -78,9 +78,8 @@ class BatchRegistry:
         ceremony = artifacts.ceremony_sha256
         if self._deployment is not None:
             _check_batch_verifier(self.contract, model_id, artifacts.size, ceremony)
-        project = ape_project()
         if self._deployment is None:
-            contract = owner.deploy(project.get_contract(BATCH_REGISTRY_CONTRACT), self.registry.address,
+            contract = owner.deploy(contract_container(BATCH_REGISTRY_CONTRACT), self.registry.address,
                                     owner.address)
             block = contract.creation_metadata.block if contract.creation_metadata else 0
             _, _, chain_id = connected_network()

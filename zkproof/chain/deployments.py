@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import ape
 
-from zkproof.paths import ROOT
+from zkproof.paths import CHECKOUT, ROOT
 
 if TYPE_CHECKING:
+    from ape.contracts import ContractContainer
     from ape.managers.project import ProjectManager
 
-DEPLOYMENTS = Path(os.environ.get("ZKMNIST_DEPLOYMENTS", ROOT / "deployments"))
+DEPLOYMENTS = Path(os.environ.get("ZKMNIST_DEPLOYMENTS", ROOT / "deployments" if CHECKOUT else "deployments"))
 
 
 class RegistryError(RuntimeError):
@@ -158,3 +159,16 @@ def connected_network() -> tuple[str, str, int]:
 def block_hash(number: int) -> str:
     """The hash of block `number` of the connected chain, as a 0x-prefixed hex string."""
     return "0x" + bytes(ape.chain.blocks[number].hash).hex()
+
+
+def contract_container(name: str) -> ContractContainer:
+    """One of this project's contracts, to deploy or to point at an address: from the checkout's Ape project, or,
+    installed, from the compiled types the wheel ships (`zkproof.resources`)."""
+    if CHECKOUT:
+        return ape_project().get_contract(name)
+    from ape.contracts import ContractContainer
+    from ethpm_types import ContractType
+
+    from zkproof.resources import contract_type
+
+    return ContractContainer(ContractType.model_validate(contract_type(name)))

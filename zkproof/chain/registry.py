@@ -27,9 +27,9 @@ from zkproof.chain.deployments import (
     RegisteredModel,
     RegistryError,
     StaleDeployment,
-    ape_project,
     block_hash,
     connected_network,
+    contract_container,
 )
 from zkproof.chain.records import Classification, Record, tally
 from zkproof.digest import file_sha256
@@ -63,7 +63,7 @@ class Registry:
 
     @cached_property
     def contract(self) -> ContractInstance:
-        return ape_project().get_contract(REGISTRY_CONTRACT).at(self.deployment.registry)
+        return contract_container(REGISTRY_CONTRACT).at(self.deployment.registry)
 
     @property
     def address(self) -> str:
@@ -101,7 +101,7 @@ class Registry:
         """
         key_warning = _admissible(model, allow_development_key, ptau)
         ceremony = ceremony_sha256(model)
-        contract = owner.deploy(ape_project().get_contract(REGISTRY_CONTRACT), owner.address)
+        contract = owner.deploy(contract_container(REGISTRY_CONTRACT), owner.address)
         entry = _register(contract, owner, model, model_id, ceremony, key_warning)
         ecosystem, network, chain_id = connected_network()
         block = contract.creation_metadata.block if contract.creation_metadata else 0
@@ -281,7 +281,7 @@ def _admissible(model: str, allow_development_key: bool, ptau: Path | None) -> s
 def _register(contract: ContractInstance, owner: AccountAPI, model: str, model_id: int,
               ceremony: str, key_warning: str) -> RegisteredModel:
     """Deploy `model`'s verifier and register it with `contract` under `model_id`; return its record entry."""
-    verifier = owner.deploy(ape_project().get_contract(verifier_contract(model)))
+    verifier = owner.deploy(contract_container(verifier_contract(model)))
     digest = file_sha256(onnx_path(model))
     contract.registerModel(model_id, verifier.address, bytes.fromhex(digest), bytes.fromhex(ceremony), model,
                            sender=owner)

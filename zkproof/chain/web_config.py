@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from zkproof.chain import registry as client
+from zkproof.chain.deployments import contract_container
 from zkproof.model import confidence
 from zkproof.model.data import load_split
 from zkproof.paths import NODE_MODULES, ROOT
@@ -30,7 +31,7 @@ VENDOR = ROOT / "webapp" / "vendor"
 
 def registry_abi() -> list[dict[str, Any]]:
     """The registry's compiled ABI (functions, events, custom errors), as JSON fragments."""
-    contract = client.ape_project().get_contract(client.REGISTRY_CONTRACT).contract_type
+    contract = contract_container(client.REGISTRY_CONTRACT).contract_type
     return [entry.model_dump(mode="json", by_alias=True, exclude_none=True) for entry in contract.abi]
 
 
