@@ -1,5 +1,6 @@
 """The batch circuit: generated from the single-digit circuit's per-digit part, two public signals whatever N, and
-each slot refuses a cheating input (the N = 2 circuit is compiled and set up once, then cached in build/batch/)."""
+each slot refuses a cheating input (the N = 2 circuit is compiled and set up once, then cached in build/test/batch/,
+apart from the user's build/batch/: these tests edit a source and install ceremony keys)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from zkproof.circuit import generate as circuit
 from zkproof.digest import file_sha256
 from zkproof.keys import batch_keys, ceremony, phase2
 from zkproof.model import quantize
+from zkproof.paths import BUILD
 from zkproof.prove import batch
 from zkproof.statement import ADDRESS_BITS, IMAGE_PIXELS, StatementError
 
@@ -23,6 +25,14 @@ pytestmark = pytest.mark.slow  # compiles and sets up a whole batch circuit: `ma
 
 ALICE = "0x00000000000000000000000000000000000a11ce"
 SIZE = 2
+
+
+@pytest.fixture(scope="module", autouse=True)
+def apart():
+    """The batch circuits of this module are built into build/test/batch/, not build/batch/."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(batch_keys, "BUILD", BUILD / "test")
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,10 @@ from zkproof.model import quantize
 from zkproof.model.confidence import margin
 from zkproof.model.data import load_split
 from zkproof.model.float_model import float_predict
-from zkproof.model.preprocess import ImageError, preprocess_file
+from zkproof.model.preprocess import BOX, ImageError, preprocess_file
+from zkproof.statement import IMAGE_SIDE
+
+CENTRE = (IMAGE_SIDE - 1) / 2
 
 
 def _drawn_style(digit: np.ndarray, path, rgb: bool = True) -> None:
@@ -30,18 +33,32 @@ def test_drawn_style_image_classifies_as_the_original(tmp_path, index):
     path = tmp_path / "drawn.png"
     _drawn_style(digit, path)
     pixels = preprocess_file(path)
-    assert pixels.shape == (28, 28) and pixels.dtype == np.uint8
+    assert pixels.shape == (IMAGE_SIDE, IMAGE_SIDE) and pixels.dtype == np.uint8
     network = quantize.load()
     assert quantize.predict(network, pixels[None])[0] == quantize.predict(network, digit[None])[0]
     ys, xs = np.indices(pixels.shape)
-    assert abs((ys * pixels).sum() / pixels.sum() - 13.5) <= 1
-    assert abs((xs * pixels).sum() / pixels.sum() - 13.5) <= 1
+    assert abs((ys * pixels).sum() / pixels.sum() - CENTRE) <= 1
+    assert abs((xs * pixels).sum() / pixels.sum() - CENTRE) <= 1
 
 
-def test_jpeg_grayscale_is_read(tmp_path):
+@pytest.mark.parametrize("index", [3, 311, 1200])
+def test_a_grayscale_jpeg_becomes_an_mnist_digit_that_preprocesses_into_itself(tmp_path, index):
+    """MNIST's form: the brightest pixel white, the ink fitted to BOX pixels, its centre of mass within a pixel of
+    the centre, read as its label; and the result, saved as a file, preprocesses into itself pixel for pixel."""
+    held_out = load_split().held_out
     path = tmp_path / "drawn.jpg"
-    _drawn_style(load_split().held_out.images[3], path, rgb=False)
-    assert preprocess_file(path).max() > 200
+    _drawn_style(held_out.images[index], path, rgb=False)
+    pixels = preprocess_file(path)
+    assert quantize.predict(quantize.load(), pixels[None])[0] == held_out.labels[index]
+    assert pixels.max() == 255
+    rows, cols = np.nonzero(pixels)
+    assert max(np.ptp(rows), np.ptp(cols)) + 1 == BOX
+    ys, xs = np.indices(pixels.shape)
+    assert abs((ys * pixels).sum() / pixels.sum() - CENTRE) <= 1
+    assert abs((xs * pixels).sum() / pixels.sum() - CENTRE) <= 1
+    saved = tmp_path / "preprocessed.png"
+    Image.fromarray(pixels).save(saved)
+    assert np.array_equal(preprocess_file(saved), pixels)
 
 
 def test_blank_image_is_refused(tmp_path):
