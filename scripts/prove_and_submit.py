@@ -16,7 +16,7 @@ from zkproof.keys import batch_keys
 from zkproof.model.data import load_split
 from zkproof.model.preprocess import ImageError, preprocess_file
 from zkproof.paths import DEFAULT_MODEL
-from zkproof.prove import batch, prover
+from zkproof.proving import batch, prover
 from zkproof.statement import MAX_BATCH
 
 

@@ -51,7 +51,7 @@ def bob(accounts):
 @pytest.fixture(scope="session")
 def prove() -> Callable:
     """`prove(sample, account)`: a real Groth16 proof of a held-out image, bound to `account` (cached)."""
-    from zkproof.prove import prover
+    from zkproof.proving import prover
 
     held_out = data.load_split().held_out
     images = [held_out.images[int(np.flatnonzero(held_out.labels == label)[0])] for label in SAMPLE_LABELS]

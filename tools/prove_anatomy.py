@@ -27,7 +27,7 @@ from zkproof.bench import single as bench
 from zkproof.keys import batch_keys
 from zkproof.model import data, quantize
 from zkproof.paths import DEFAULT_MODEL
-from zkproof.prove import batch, prover
+from zkproof.proving import batch, prover
 from zkproof.statement import SCALAR_FIELD
 
 VARIANTS: dict[str, Callable[[int], int]] = {

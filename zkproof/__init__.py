@@ -6,7 +6,7 @@ The integrator's API, with the default model (its files ship with the package):
     proof = zkproof.prove("digit.png", submitter="0xYourAddress")    # Proof, bound to the submitter; keeps its salt
     assert zkproof.verify(proof)
 
-`image` is an image file (PNG, JPEG, …; preprocessed as MNIST's digits are) or a 28×28 uint8 array. The chain
+`image` is an image file (PNG, JPEG, …; preprocessed as MNIST's digits are) or an IMAGE_SIDE² uint8 array. The chain
 clients `Registry` and `BatchRegistry` need the `[chain]` extra (Ape); they, like everything heavier than the
 standard library, are imported only when first used, so `import zkproof` stays light and imports no Ape.
 """
@@ -21,20 +21,16 @@ from typing import TYPE_CHECKING
 
 from zkproof.paths import DEFAULT_MODEL
 
-# The stage zkproof.prove is imported first: importing a subpackage binds its name in its parent only the first time,
-# so the function `prove` below keeps the name when zkproof.prove.* is imported later.
-importlib.import_module("zkproof.prove")
-
 if TYPE_CHECKING:
     import numpy as np
 
     from zkproof.chain.batch_registry import BatchRegistry
     from zkproof.chain.registry import Registry
-    from zkproof.prove.proof import Proof
+    from zkproof.proving.proof import Proof
 
 __all__ = ["DEFAULT_MODEL", "BatchRegistry", "Prediction", "Proof", "Registry", "classify", "prove", "verify"]
 
-_LAZY = {"Proof": "zkproof.prove.proof", "Registry": "zkproof.chain.registry",
+_LAZY = {"Proof": "zkproof.proving.proof", "Registry": "zkproof.chain.registry",
          "BatchRegistry": "zkproof.chain.batch_registry"}
 
 
@@ -54,17 +50,18 @@ class Prediction:
 
 
 def _pixels(image: str | os.PathLike[str] | np.ndarray) -> np.ndarray:
-    """The 28×28 uint8 digit of an image file or array (a ValueError if it is neither)."""
+    """The IMAGE_SIDE² uint8 digit of an image file or array (a ValueError if it is neither)."""
     import numpy as np
 
     from zkproof.model.preprocess import preprocess_file
+    from zkproof.statement import IMAGE_SIDE
 
     if isinstance(image, str | os.PathLike):
         return preprocess_file(Path(image))
     pixels = np.asarray(image)
-    if pixels.shape != (28, 28) or pixels.dtype != np.uint8:
-        raise ValueError(f"expected an image file or a 28×28 uint8 array, got a {pixels.dtype} array of shape "
-                         f"{pixels.shape}")
+    if pixels.shape != (IMAGE_SIDE, IMAGE_SIDE) or pixels.dtype != np.uint8:
+        raise ValueError(f"expected an image file or a {IMAGE_SIDE}×{IMAGE_SIDE} uint8 array, got a {pixels.dtype} "
+                         f"array of shape {pixels.shape}")
     return pixels
 
 
@@ -82,13 +79,13 @@ def prove(image: str | os.PathLike[str] | np.ndarray, submitter: str, *, salt: i
           model: str = DEFAULT_MODEL) -> Proof:
     """Prove that the digit is classified as its digit, bound to `submitter` (0x + 40 hex digits), committed with
     `salt` (random by default; the proof keeps it, so keep the proof private until the salt is meant to open)."""
-    from zkproof.prove.prover import prove_image
+    from zkproof.proving.prover import prove_image
 
     return prove_image(_pixels(image), submitter, salt, model)
 
 
 def verify(proof: Proof) -> bool:
     """Whether the proof verifies under its model's verification key and binds its digit and submitter."""
-    from zkproof.prove.prover import verify as check
+    from zkproof.proving.prover import verify as check
 
     return check(proof)

@@ -15,7 +15,7 @@ from zkproof.keys.ceremony_cli import ceremony
 from zkproof.paths import CHECKOUT, DEFAULT_MODEL, ROOT, onnx_path
 
 if TYPE_CHECKING:
-    from zkproof.prove.proof import Proof
+    from zkproof.proving.proof import Proof
 
 
 class InputError(click.ClickException):
@@ -187,7 +187,7 @@ def evaluate(model: str, as_json: bool, figures_dir: Path | None) -> None:
 @model_option
 def prove(image: Path, submitter: str, out: Path, salt: int | None, prover: str, model: str) -> None:
     """Prove that IMAGE is classified as its digit, bound to SUBMITTER; write the proof and its salt to OUT."""
-    from zkproof.prove import prover as proving
+    from zkproof.proving import prover as proving
 
     check_writable(out)
     try:
@@ -203,7 +203,7 @@ def prove(image: Path, submitter: str, out: Path, salt: int | None, prover: str,
 
 def read_proof(proof_file: Path) -> Proof:
     """The proof in a proof file, or an InputError naming what is wrong."""
-    from zkproof.prove.proof import Proof, ProofFormatError
+    from zkproof.proving.proof import Proof, ProofFormatError
 
     try:
         text = proof_file.read_text()
@@ -219,7 +219,7 @@ def read_proof(proof_file: Path) -> Proof:
 @click.argument("proof_file", type=click.Path(path_type=Path))
 def verify(proof_file: Path) -> None:
     """Verify a proof JSON written by `prove` (exit 1 if it does not verify)."""
-    from zkproof.prove import prover as proving
+    from zkproof.proving import prover as proving
 
     proof = read_proof(proof_file)
     try:
@@ -242,7 +242,7 @@ def verify(proof_file: Path) -> None:
 def open_command(proof_file: Path | None, image: Path, salt: int | None, commitment: int | None,
                  model: str | None) -> None:
     """Check that IMAGE and a salt open a commitment (PROOF_FILE's or --commitment): exit 0 on a match, 1 if not."""
-    from zkproof.prove import prover as proving
+    from zkproof.proving import prover as proving
 
     if (proof_file is None) == (commitment is None):
         raise InputError("give exactly one of PROOF_FILE or --commitment")
@@ -302,7 +302,7 @@ def bench(model: str, runs: int, against: str | None, pairs: int, as_json: bool)
     """Constraints, witness / prove / verify time (medians), zkey size; or, with --against, a speed-up."""
     from zkproof.bench import single as benchmark
     from zkproof.model.quantize import QuantizationError
-    from zkproof.prove.prover import ProverError
+    from zkproof.proving.prover import ProverError
 
     try:
         result = benchmark.compare(model, against, max(pairs, 4)) if against else benchmark.bench(model, max(runs, 5))

@@ -17,7 +17,7 @@ from zkproof.chain.records import BatchRecord, BatchVerifier
 from zkproof.chain.registry import DEFAULT_MODEL_ID, Registry
 from zkproof.keys import batch_keys
 from zkproof.model import data
-from zkproof.prove import batch
+from zkproof.proving import batch
 from zkproof.statement import ADDRESS_BITS, DIGIT_BITS, MAX_BATCH, SCALAR_FIELD
 
 slow = pytest.mark.slow  # compiles and sets up a whole batch circuit: `make test-slow`

@@ -17,7 +17,7 @@ from hexbytes import HexBytes
 
 from zkproof.chain.registry import DEFAULT_MODEL_ID, SUBMIT_GAS_BUDGET
 from zkproof.model import data
-from zkproof.prove import prover
+from zkproof.proving import prover
 from zkproof.statement import SALT_BITS
 
 MODEL = DEFAULT_MODEL_ID

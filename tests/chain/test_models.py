@@ -14,7 +14,7 @@ from zkproof.chain.registry import Registry
 from zkproof.keys import build
 from zkproof.model.data import load_split
 from zkproof.paths import DEFAULT_MODEL, verification_key_path
-from zkproof.prove import prover
+from zkproof.proving import prover
 from zkproof.statement import SALT_BITS
 
 OLD_MODEL = build.models()[1]  # a committed model other than the default

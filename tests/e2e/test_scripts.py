@@ -13,7 +13,7 @@ from zkproof.keys.build import models
 from zkproof.model import quantize
 from zkproof.model.data import load_split
 from zkproof.paths import DEFAULT_MODEL
-from zkproof.prove.proof import Proof
+from zkproof.proving.proof import Proof
 from zkproof.statement import SALT_BITS
 
 OLD_MODEL = models()[1]  # a committed model other than the default

@@ -32,8 +32,8 @@ from zkproof.chain import web_config
 from zkproof.model import confidence, quantize
 from zkproof.model.data import load_split
 from zkproof.paths import BUILD, ROOT
-from zkproof.prove import prover
-from zkproof.prove.proof import Proof
+from zkproof.proving import prover
+from zkproof.proving.proof import Proof
 from zkproof.statement import check_salt
 
 REQUIRED = os.environ.get("ZKMNIST_WEB_TEST") == "1"

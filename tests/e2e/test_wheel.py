@@ -18,7 +18,7 @@ from PIL import Image
 
 from zkproof import resources
 from zkproof.paths import DATA, PACKAGE_DATA, ROOT
-from zkproof.prove.proof import Proof
+from zkproof.proving.proof import Proof
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ from zkproof.circuit import compiler
 from zkproof.keys.ceremony import SNARKJS
 from zkproof.paths import BUILD, ROOT
 from zkproof.progress import Log
-from zkproof.prove.prover import wtns_layout
+from zkproof.proving.prover import wtns_layout
 
 _POSEIDON_BOTH = """pragma circom 2.2.3;
 include "circomlib/circuits/poseidon.circom";

@@ -18,7 +18,7 @@ from zkproof.digest import file_sha256
 from zkproof.keys import batch_keys, ceremony, phase2
 from zkproof.model import quantize
 from zkproof.paths import BUILD
-from zkproof.prove import batch
+from zkproof.proving import batch
 from zkproof.statement import ADDRESS_BITS, IMAGE_PIXELS, StatementError
 
 pytestmark = pytest.mark.slow  # compiles and sets up a whole batch circuit: `make test-slow`
@@ -85,7 +85,7 @@ def test_binding_packs_digits_above_the_submitter():
 
 
 def test_batch_proof_verifies_and_its_leaves_are_the_single_commitments(artifacts, images, twin, tmp_path):
-    from zkproof.prove import prover
+    from zkproof.proving import prover
 
     proof = batch.prove_batch(images, ALICE, salts=[5, 6], artifacts=artifacts)
     assert list(proof.digits) == [int(d) for d in quantize.predict(twin, np.asarray(images))]
@@ -115,7 +115,7 @@ def test_pixel_out_of_range_in_one_image_has_no_witness(artifacts, images, twin,
 
 
 def test_the_batch_witness_is_native_and_the_wasms_byte_for_byte(artifacts, images, twin, tmp_path):
-    from zkproof.prove import prover
+    from zkproof.proving import prover
 
     assert batch.witness_source(artifacts) == "native"
     digits = [int(d) for d in quantize.predict(twin, np.asarray(images))]

@@ -14,7 +14,7 @@ from zkproof.keys import build
 from zkproof.model import quantize
 from zkproof.model.data import load_split
 from zkproof.paths import BUILD, DEFAULT_MODEL, STATEMENT_LIBRARY, circuit_path
-from zkproof.prove import prover
+from zkproof.proving import prover
 
 ALICE = 0x00000000000000000000000000000000000A11CE
 MALLORY = 0x000000000000000000000000000000000BADBAD0

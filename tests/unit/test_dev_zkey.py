@@ -10,7 +10,7 @@ import pytest
 from circuit_tools import compile_test_circuit
 
 from zkproof.keys import ceremony, dev_zkey
-from zkproof.prove.prover import read_wtns
+from zkproof.proving.prover import read_wtns
 
 INPUTS = {"inputs": ["1", "2", "3", "4", "5"]}
 

@@ -13,7 +13,7 @@ from zkproof.digest import file_sha256
 from zkproof.keys import ceremony_cli
 from zkproof.model import quantize
 from zkproof.paths import DEFAULT_MODEL, compiled_r1cs, wasm_path
-from zkproof.prove import prover
+from zkproof.proving import prover
 from zkproof.statement import parse_address
 
 SUBMITTER = parse_address("0x00000000000000000000000000000000000000aa")

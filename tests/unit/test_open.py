@@ -10,7 +10,7 @@ from zkproof.cli import main
 from zkproof.keys.build import models
 from zkproof.model.data import load_split
 from zkproof.paths import DEFAULT_MODEL
-from zkproof.prove import prover
+from zkproof.proving import prover
 from zkproof.statement import SCALAR_FIELD
 
 ALICE = "0x00000000000000000000000000000000000A11CE"

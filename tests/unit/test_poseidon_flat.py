@@ -11,7 +11,7 @@ from circuit_tools import compile_test_circuit
 
 from zkproof.circuit import compiler
 from zkproof.keys.ceremony import snarkjs
-from zkproof.prove import prover
+from zkproof.proving import prover
 from zkproof.statement import SCALAR_FIELD
 
 # Poseidon([1, 2]) as circomlibjs computes it (its test vector).

@@ -11,8 +11,8 @@ from zkproof.cli import main
 from zkproof.keys.ceremony import CeremonyError, snarkjs
 from zkproof.model.data import load_split
 from zkproof.paths import DEFAULT_MODEL, verification_key_path
-from zkproof.prove import prover
-from zkproof.prove.proof import Proof, ProofFormatError
+from zkproof.proving import prover
+from zkproof.proving.proof import Proof, ProofFormatError
 from zkproof.statement import BASE_FIELD, SALT_BITS, SCALAR_FIELD, binding_of, check_salt, parse_address, random_salt
 
 ALICE = "0x00000000000000000000000000000000000A11CE"

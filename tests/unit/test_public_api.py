@@ -83,17 +83,18 @@ def test_importing_zkproof_imports_no_ape_until_a_chain_client_is_asked_for():
 def test_the_chain_clients_and_proof_are_the_modules_classes():
     from zkproof.chain.batch_registry import BatchRegistry
     from zkproof.chain.registry import Registry
-    from zkproof.prove.proof import Proof
+    from zkproof.proving.proof import Proof
 
     assert (zkproof.Registry, zkproof.BatchRegistry, zkproof.Proof) == (Registry, BatchRegistry, Proof)
     with pytest.raises(AttributeError):
         _ = zkproof.Nothing
 
 
-def test_the_stage_zkproof_prove_does_not_shadow_the_function():
-    import zkproof.prove.prover
+def test_the_proof_stage_and_the_function_have_names_of_their_own():
+    import zkproof.proving.prover
 
     assert callable(zkproof.prove) and zkproof.prove.__module__ == "zkproof"
+    assert zkproof.proving.prover.__name__ == "zkproof.proving.prover"
 
 
 def test_the_package_ships_type_information_and_the_default_models_files():

@@ -6,7 +6,7 @@ import pytest
 from zkproof.circuit import wasm_witness
 from zkproof.model import quantize
 from zkproof.paths import DEFAULT_MODEL, wasm_path
-from zkproof.prove import prover
+from zkproof.proving import prover
 from zkproof.statement import parse_address
 
 SUBMITTER = parse_address("0x00000000000000000000000000000000000000aa")

@@ -1,7 +1,7 @@
 // Groth16 proofs for the page, made off its main thread by prove-worker.js (snarkjs's browser build in a Web
 // Worker), so drawing, timers and screen updates go on while it works. Here: starting the worker, one
 // request per proof, the proof's binding and salt, the words the registry takes, and the proof file. Where each
-// word sits in snarkjs's proof and in the proof file is config.json's `proofLayout`, read off zkproof/prove/proof.py.
+// word sits in snarkjs's proof and in the proof file is config.json's `proofLayout`, read off zkproof/proving/proof.py.
 
 /** A random salt of 31 bytes (below the field modulus) that is at least 2^saltBits, as the statement requires. */
 export function randomSalt(saltBits) {
@@ -24,7 +24,7 @@ export function proofWords(proof, layout) {
 const fill = (indices, words) => (Array.isArray(indices) ? indices.map((i) => fill(i, words)) : String(words[indices]));
 
 /**
- * The project's proof file (zkproof/prove/proof.py's `to_json`: what `python -m zkproof verify` and `open` read),
+ * The project's proof file (zkproof/proving/proof.py's `to_json`: what `python -m zkproof verify` and `open` read),
  * with the salt: field elements as decimal strings, a, b and c laid out as `layout.file` says.
  */
 export function proofFile({ model, digit, submitter, commitment, binding, words, salt }, layout) {

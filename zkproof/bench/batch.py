@@ -33,7 +33,7 @@ def one(model: str, n: int, submitter: str) -> dict:
     PROVE_RUNS warm proofs, witness included); figures as a dict."""
     from zkproof.keys import batch_keys
     from zkproof.model import data
-    from zkproof.prove import batch
+    from zkproof.proving import batch
 
     artifacts = batch_keys.build(model, n, log=lambda line: print(line, file=sys.stderr, flush=True))
     held_out = data.load_split().held_out
@@ -74,7 +74,7 @@ def _gas(model: str, results: list[dict]) -> None:
 
     from zkproof.chain.registry import Registry
     from zkproof.keys import batch_keys
-    from zkproof.prove.batch import BatchProof
+    from zkproof.proving.batch import BatchProof
 
     with ape.networks.parse_network_choice("ethereum:local:foundry"):
         owner, submitter = ape.accounts.test_accounts[0], ape.accounts.test_accounts[SUBMITTER_INDEX]

@@ -19,7 +19,7 @@ from zkproof.keys.build import manifest
 from zkproof.model import quantize
 from zkproof.model.data import load_split
 from zkproof.paths import DEFAULT_MODEL, zkey_path
-from zkproof.prove import prover
+from zkproof.proving import prover
 from zkproof.statement import parse_address
 
 BENCH_SUBMITTER = "0x00000000000000000000000000000000000000aa"

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from zkproof.chain.registry import Registry
     from zkproof.keys.batch_keys import Artifacts
-    from zkproof.prove.batch import BatchProof
+    from zkproof.proving.batch import BatchProof
 
 BATCH_REGISTRY_CONTRACT = "BatchRegistry"
 BATCH_GAS_PER_DIGIT_BUDGET = 20_000

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from ape.api import AccountAPI, ReceiptAPI
     from ape.contracts import ContractInstance
 
-    from zkproof.prove.proof import Proof
+    from zkproof.proving.proof import Proof
 
 DEFAULT_MODEL_ID = 1
 REGISTRY_CONTRACT = "DigitRegistry"

@@ -3,7 +3,7 @@
 Written by `ape run web_config` (scripts/web_config.py) for the registry of a live chain. The page encodes its calls
 and decodes the registry's answers and custom errors from the compiled ABI carried here (with ethers' `Interface`,
 copied from node_modules into webapp/vendor/ by `vendor`, so nothing is loaded from the internet); the proof's word
-order comes from `zkproof.prove.proof.Proof`, the statement's facts from `zkproof.statement`; the margin at or below
+order comes from `zkproof.proving.proof.Proof`, the statement's facts from `zkproof.statement`; the margin at or below
 which the page warns that a drawing is no clear digit comes from `zkproof.confidence` (about 2 s).
 """
 
@@ -21,7 +21,7 @@ from zkproof.chain.deployments import contract_container
 from zkproof.model import confidence
 from zkproof.model.data import load_split
 from zkproof.paths import NODE_MODULES, ROOT
-from zkproof.prove.proof import Proof
+from zkproof.proving.proof import Proof
 from zkproof.statement import ADDRESS_BITS, IMAGE_BITS, IMAGE_SIDE, PROOF_WORDS, PUBLIC_SIGNALS, SALT_BITS
 
 SAMPLES_PER_DIGIT = 2
@@ -47,7 +47,7 @@ def _paths(tree: Any, path: tuple = ()) -> dict[str, list]:
 def proof_layout() -> dict[str, Any]:
     """Where each of the registry's proof words sits in snarkjs's proof (`words`: one path per word) and in the
     proof file (`file`: the file's a, b, c as word indices), read off `Proof` with marker words, so that the order
-    (b's coordinates swapped against snarkjs) is defined once, in zkproof/prove/proof.py."""
+    (b's coordinates swapped against snarkjs) is defined once, in zkproof/proving/proof.py."""
     marker = 1000  # words 1000..1007: no coordinate snarkjs writes (0 or 1) and below the base field
     proof = Proof.from_words([marker + i for i in range(PROOF_WORDS)], model="layout", digit=0,
                              submitter="0x" + "0" * 40, commitment=0, binding=0)

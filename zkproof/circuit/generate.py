@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zkproof.model.onnx_export import EXPLICIT, INLINE
+from zkproof.model.metadata import EXPLICIT, INLINE
 from zkproof.model.quantize import FIELD_BITS_LIMIT, IntLayer, IntNetwork
 from zkproof.paths import circuit_path, template_name
 from zkproof.statement import ADDRESS_BITS, CLASSES, pixels_per_element

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime
 
-from zkproof.model.onnx_export import PIXEL_BITS_KEY
+from zkproof.model.metadata import PIXEL_BITS_KEY
 from zkproof.paths import DEFAULT_MODEL, onnx_path
 from zkproof.statement import IMAGE_BITS, IMAGE_SIDE, proven_pixels
 

@@ -17,16 +17,12 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from zkproof.model.metadata import EXPLICIT, INLINE, PIXEL_BITS_KEY, WIRING_KEY, WIRINGS
 from zkproof.statement import IMAGE_BITS, IMAGE_SIDE
 
 OPSET = 17
 INPUT_NAME = "image"
 OUTPUT_NAME = "scores"
-PIXEL_BITS_KEY = "pixel_bits"
-WIRING_KEY = "circuit_wiring"
-INLINE = "inline"  # linear layers folded into the products that use them (circom --O2); models without the key
-EXPLICIT = "explicit"  # every linear output its own signal (circom --O1): a few more constraints, a far smaller key
-WIRINGS = (INLINE, EXPLICIT)
 
 
 def _node(kind: str, index: int, source: str, target: str, layer: tuple[Any, ...], inits: list) -> onnx.NodeProto:

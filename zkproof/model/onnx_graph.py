@@ -13,7 +13,7 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
-from zkproof.model.onnx_export import INLINE, PIXEL_BITS_KEY, WIRING_KEY, WIRINGS
+from zkproof.model.metadata import INLINE, PIXEL_BITS_KEY, WIRING_KEY, WIRINGS
 from zkproof.statement import IMAGE_BITS, IMAGE_SIDE
 
 

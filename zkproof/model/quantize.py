@@ -24,7 +24,7 @@ import numpy as np
 
 from zkproof.digest import file_sha256
 from zkproof.model import onnx_graph
-from zkproof.model.onnx_export import INLINE
+from zkproof.model.metadata import INLINE
 from zkproof.paths import DEFAULT_MODEL, onnx_path, quantized_path
 from zkproof.statement import IMAGE_BITS, proven_pixels
 

@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from zkproof.model.data import load_split, stratified_split
-from zkproof.model.onnx_export import EXPLICIT, INLINE, export_onnx
+from zkproof.model.metadata import EXPLICIT, INLINE
+from zkproof.model.onnx_export import export_onnx
 from zkproof.progress import Log
 from zkproof.statement import IMAGE_BITS, IMAGE_SIDE
 

@@ -17,7 +17,8 @@ from zkproof.circuit.batch import BatchError, check_size
 from zkproof.keys.batch_keys import Artifacts, keys, load, witness_generator
 from zkproof.model import quantize
 from zkproof.paths import BUILD, DEFAULT_MODEL
-from zkproof.prove.proof import Proof
+from zkproof.proving import prover
+from zkproof.proving.proof import Proof
 from zkproof.statement import (
     ADDRESS_BITS,
     CLASSES,
@@ -27,7 +28,6 @@ from zkproof.statement import (
     StatementError,
     ordered_signals,
     parse_address,
-    proven_pixels,
 )
 
 
@@ -71,10 +71,12 @@ class BatchProof:
 
 def circuit_input(images: Sequence[np.ndarray], salts: Sequence[int], submitter: int, digits: Sequence[int],
                   pixel_bits: int) -> dict[str, object]:
-    """The batch circuit's input signals (decimal strings where values can exceed 2^53)."""
-    return {"pixels": [[int(p) for p in proven_pixels(image, pixel_bits).ravel()] for image in images],
-            "salt": [str(salt) for salt in salts], "submitter": str(submitter),
-            "binding": str(binding_of(digits, submitter))}
+    """The batch circuit's input signals: each image's pixels and salt as the single-digit circuit takes them
+    (`prover.circuit_input`), the submitter, and the batch's binding of every digit."""
+    singles = [prover.circuit_input(image, salt, submitter, digit, pixel_bits)
+               for image, salt, digit in zip(images, salts, digits, strict=True)]
+    return {"pixels": [single["pixels"] for single in singles], "salt": [single["salt"] for single in singles],
+            "submitter": str(submitter), "binding": str(binding_of(digits, submitter))}
 
 
 def witness_source(artifacts: Artifacts) -> str:
@@ -85,11 +87,10 @@ def witness_source(artifacts: Artifacts) -> str:
 def write_witness(artifacts: Artifacts, inputs: dict[str, object], scratch: Path) -> Path:
     """The witness of `inputs`, computed by the circuit's native generator when `build` could build it, else by
     its wasm in-process."""
-    from zkproof.prove.prover import ProverError, compute_witness
-
     try:
-        return compute_witness(inputs, scratch / "witness.wtns", witness_generator(artifacts.r1cs), artifacts.wasm)
-    except ProverError as error:
+        return prover.compute_witness(inputs, scratch / "witness.wtns", witness_generator(artifacts.r1cs),
+                                      artifacts.wasm)
+    except prover.ProverError as error:
         raise BatchError(f"the batch circuit refused the inputs: {error}") from error
 
 
@@ -142,7 +143,7 @@ def prove_batch(images: Sequence[np.ndarray], submitter: str, salts: Sequence[in
     pk, _ = keys(artifacts.proving_key)
     with tempfile.TemporaryDirectory(dir=BUILD) as scratch:
         wtns = write_witness(artifacts, inputs, Path(scratch))
-        from zkproof.prove.prover import public_signals, read_wtns
+        from zkproof.proving.prover import public_signals, read_wtns
 
         witness = read_wtns(wtns)
         leaves = leaf_commitments(artifacts, witness)

@@ -34,7 +34,7 @@ from zkproof.paths import (
     wasm_path,
     zkey_path,
 )
-from zkproof.prove.proof import Proof, ProofFormatError
+from zkproof.proving.proof import Proof, ProofFormatError
 from zkproof.statement import (
     IMAGE_SIDE,
     PUBLIC_SIGNALS,

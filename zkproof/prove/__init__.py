@@ -1,1 +1,0 @@
-"""zkproof.prove: the proof stage: circuit inputs, witnesses, Groth16 proofs and their codec, batch proofs."""
