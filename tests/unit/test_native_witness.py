@@ -28,6 +28,7 @@ def generator():
     return binary
 
 
+@pytest.mark.slow  # a whole compile of the model (about 40 s)
 def test_a_check_compiles_apart_and_leaves_the_native_generator_alone(generator):
     """`ceremony verify` (and `build_circuit --check`, and the trust check) compile the circuit afresh: into
     build/check/, so the prover keeps its native generator in build/<model>/."""
