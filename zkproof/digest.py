@@ -1,13 +1,16 @@
-"""sha256 of files: the hashes that tie models, circuits, keys and ceremonies together."""
+"""Hashes of files: the sha256s that tie models, circuits, keys and ceremonies together, and the blake2b that
+powers-of-tau files are published under."""
 
 import hashlib
 from pathlib import Path
 
 
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB blocks (ceremony files are large)."""
-    digest = hashlib.sha256()
+def file_digest(path: Path, algorithm: str) -> str:
+    """Hex digest of a file by `algorithm` (a hashlib name), read in blocks (ceremony files are large)."""
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, algorithm).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file."""
+    return file_digest(path, "sha256")

@@ -7,7 +7,6 @@ key on top of it is made by `zkproof.phase2`.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 import shlex
@@ -17,7 +16,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from zkproof.digest import file_sha256
+from zkproof.digest import file_digest, file_sha256
 from zkproof.paths import ARTIFACTS, BUILD, NODE_MODULES, ROOT
 from zkproof.progress import Log
 
@@ -189,11 +188,7 @@ def local_ptau(power: int, log: Log = print) -> Path:
 
 def ptau_blake2b(path: Path) -> str:
     """The blake2b-512 of a powers-of-tau file, recomputed from its bytes (what snarkjs's README publishes)."""
-    digest = hashlib.blake2b()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_digest(path, "blake2b")
 
 
 def published_name(power: int) -> str:
