@@ -37,8 +37,10 @@ async function main() {
     showFatal(`The page cannot start: ${error.message}. Serve it with \`make web\`.`);
     return;
   }
-  const { addressBits, proofLayout, publicSignals, imageSide } = state.config;
+  const { addressBits, proofLayout, publicSignals, imageSide, inkBox } = state.config;
   $("preview").width = $("preview").height = imageSide;
+  $("image-size").textContent = `${imageSide}×${imageSide}`;
+  $("ink-box").textContent = `${inkBox}×${inkBox}`;
   state.prover = startProver("js/prove-worker.js", { addressBits, layout: proofLayout, publicSignals });
   state.prover.ready.catch((error) => showFatal(`${error.message}: proving is unavailable.`));
   setUpInputs(update);

@@ -37,5 +37,5 @@ export function setUpInputs(onChange) {
 export function currentPixels() {
   const { pad, sample } = state;
   return sample ? sample.pixels.slice() : toMnist(inkOf(pad.imageData()), pad.canvas.width, pad.canvas.height,
-    state.config.imageSide);
+    state.config);
 }

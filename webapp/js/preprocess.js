@@ -1,9 +1,7 @@
-// A drawing → an MNIST-style digit of side × side pixels (config.json's imageSide), the same idea as
-// zkproof/model/preprocess.py: white ink on black, cropped to the ink, fitted into a 20×20 box (area-averaging
-// resize), scaled so the brightest pixel is 255, centred, then shifted so its centre of mass is the image centre.
-
-const BOX = 20;
-const INK_THRESHOLD = 30; // a pixel with more ink than this counts (as in Python)
+// A drawing → an MNIST-style digit of side × side pixels, the same idea as zkproof/model/preprocess.py (its sizes
+// come from config.json: imageSide, inkBox, inkThreshold): white ink on black, cropped to the ink, fitted into an
+// inkBox² box (area-averaging resize), scaled so the brightest pixel is 255, centred, then shifted so its centre
+// of mass is the image centre.
 
 /** Ink (0..255 per pixel, Float64Array) of dark strokes on a light canvas, from its ImageData. */
 export function inkOf(imageData) {
@@ -17,11 +15,11 @@ export function inkOf(imageData) {
 }
 
 /** side × side ints 0..255 (row-major), or null when there is no ink. */
-export function toMnist(ink, width, height, side) {
+export function toMnist(ink, width, height, { imageSide: side, inkBox, inkThreshold }) {
   let top = height, bottom = -1, left = width, right = -1;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      if (ink[y * width + x] > INK_THRESHOLD) {
+      if (ink[y * width + x] > inkThreshold) {
         top = Math.min(top, y); bottom = Math.max(bottom, y);
         left = Math.min(left, x); right = Math.max(right, x);
       }
@@ -29,7 +27,7 @@ export function toMnist(ink, width, height, side) {
   }
   if (bottom < 0) return null;
   const cropW = right - left + 1, cropH = bottom - top + 1;
-  const scale = BOX / Math.max(cropW, cropH);
+  const scale = inkBox / Math.max(cropW, cropH);
   const outW = Math.max(1, Math.round(cropW * scale)), outH = Math.max(1, Math.round(cropH * scale));
   const small = resize(ink, width, left, top, cropW, cropH, outW, outH);
 

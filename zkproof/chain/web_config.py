@@ -18,7 +18,7 @@ import numpy as np
 
 from zkproof.chain import registry as client
 from zkproof.chain.deployments import contract_container
-from zkproof.model import confidence
+from zkproof.model import confidence, preprocess
 from zkproof.model.data import load_split
 from zkproof.paths import NODE_MODULES, ROOT
 from zkproof.proving.proof import Proof
@@ -92,6 +92,8 @@ def config(registry: client.Registry, rpc_url: str) -> dict[str, Any]:
         "weights": f"/models/{model}.quant.json",
         "addressBits": ADDRESS_BITS,
         "imageSide": IMAGE_SIDE,  # images are imageSide × imageSide pixels, row-major
+        "inkBox": preprocess.BOX,  # a drawing's ink is fitted into an inkBox × inkBox box, as in MNIST
+        "inkThreshold": preprocess.INK_THRESHOLD,  # a pixel with more ink than this counts
         "imageBits": IMAGE_BITS,  # stored pixels are 0..2^imageBits - 1; the model proves its top pixel_bits
         "saltBits": SALT_BITS,  # a salt is at least 2^saltBits
         "publicSignals": list(PUBLIC_SIGNALS),  # the names of snarkjs's publicSignals, in order
