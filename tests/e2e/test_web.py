@@ -4,7 +4,7 @@
 the shared fixtures, the page is served by tools/web_server.py with a config from zkproof/chain/web_config.py
 (carrying the registry's compiled ABI, from which the page encodes calls and decodes reverts), and everything
 the page claims is checked from Python (the digit against `quantize.predict`, the margin against
-`zkproof.confidence`, the record with `record_of`). Every page is also checked for Content-Security-Policy
+`zkproof.model.confidence`, the record with `record_of`). Every page is also checked for Content-Security-Policy
 violations in its console and its workers'. Elsewhere (e.g. `ape test` on Ape's in-process chain, which the browser
 cannot reach) the module is skipped; with ZKMNIST_WEB_TEST=1 (set by `make test-web`) a missing browser or
 Playwright fails instead. With `-s`, the browser's proof time is printed; it is also written next to the

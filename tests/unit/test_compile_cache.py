@@ -1,5 +1,7 @@
 """A compile is reused only while everything it read and wrote is unchanged."""
 
+import shutil
+
 from zkproof.circuit import compiler
 from zkproof.paths import BUILD
 
@@ -37,3 +39,19 @@ def test_a_compile_is_reused_until_its_source_or_its_outputs_change():
 def test_the_inputs_include_the_simplification_flag():
     source = compiler.CIRCUITS / "lib" / "argmax.circom"
     assert compiler.compile_inputs_sha256(source, "--O1") != compiler.compile_inputs_sha256(source, "--O2")
+
+
+def test_the_inputs_are_the_templates_not_the_other_generated_circuits(monkeypatch):
+    """Rebuilding one model (which rewrites its circuit beside the others) leaves another's compile inputs standing;
+    a changed template does not."""
+    copy = BUILD / "test" / "circuits_copy"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(compiler.CIRCUITS, copy)
+    monkeypatch.setattr(compiler, "CIRCUITS", copy)
+    source = copy / "mnist_cnn_v2.circom"
+    before = compiler.compile_inputs_sha256(source, "--O1")
+    (copy / "mnist_cnn.circom").write_text("// another model's circuit, rewritten\n")
+    assert compiler.compile_inputs_sha256(source, "--O1") == before
+    template = copy / "lib" / "argmax.circom"
+    template.write_text(template.read_text() + "\n// edited\n")
+    assert compiler.compile_inputs_sha256(source, "--O1") != before

@@ -1,4 +1,5 @@
-"""zkproof.confidence: the margin of one image's integer scores, and the low-margin threshold from held-out data."""
+"""zkproof.model.confidence: the margin of one image's integer scores, and the low-margin threshold from held-out
+data."""
 
 from __future__ import annotations
 

@@ -18,14 +18,11 @@ from zkproof import paths
 from zkproof.cli import main
 from zkproof.keys import ceremony, phase2, trust
 from zkproof.paths import BUILD
+from zkproof.progress import quiet
 
 BEACON = "0x" + "b7" * 32
 CIRCUIT = "ceremony_mult"
 HERMEZ_LABEL = "powersOfTau28_hez_final_08.ptau (Polygon Hermez; blake2b matches the published hash)"
-
-
-def quiet(_: str) -> None:
-    pass
 
 
 @pytest.fixture(scope="session")

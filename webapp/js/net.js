@@ -1,4 +1,4 @@
-// The integer twin of the network (zkproof/quantize.py) in BigInt: the same layers from
+// The integer twin of the network (zkproof/model/quantize.py) in BigInt: the same layers from
 // models/<model>.quant.json, the same exact arithmetic as the circuit, the same argmax (ties → lowest index).
 // A tensor is {data: BigInt[], shape: [C, H, W] or [N]}, row-major like numpy. The depths come from data:
 // the stored pixels' (`imageBits`, config.json's, from zkproof/statement.py) and the model's (its `pixel_bits`).
@@ -129,7 +129,7 @@ const STEPS = {
 
 /**
  * Softmax of the float network's logits (integer score / final scale), summed left to right: the bars, and
- * the margin. zkproof/confidence.py computes the same numbers the same way.
+ * the margin. zkproof/model/confidence.py computes the same numbers the same way.
  */
 export function probabilities(network, scores) {
   const scale = network.layers[network.layers.length - 1].scale;

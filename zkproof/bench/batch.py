@@ -1,7 +1,7 @@
 """`python -m zkproof bench-batch`: batch proofs against N — constraints, setup, prove, peak memory, gas per digit.
 
 Each N is built first (g++ and the setup are not the prover's memory), then proven in a child process
-(`python -m zkproof.batch_bench one MODEL N ADDRESS`), so its peak memory is its own (wait4's ru_maxrss); then one
+(`python -m zkproof.bench.batch one MODEL N ADDRESS`), so its peak memory is its own (wait4's ru_maxrss); then one
 throwaway anvil (ape-foundry starts it) gets a registry, a BatchRegistry and each N's verifier, and every batch is
 submitted there: the receipt's gasUsed is the figure.
 Writes build/bench/batch.json, batch.md (the table) and batch.png (gas per digit and prove time against N; needs

@@ -1,7 +1,7 @@
 """Which proving keys may reach which chains.
 
 On a local development chain (Ape's `local` network or a fork) any key goes: nothing recorded there reaches anyone
-else. Anywhere else a model's key must be production-ready (`zkproof.trust.key_readiness`: a published powers of
+else. Anywhere else a model's key must be production-ready (`zkproof.keys.trust.key_readiness`: a published powers of
 tau, contributions from outside the development build, a beacon, the whole chain verified) before a single
 transaction is sent; a development key goes there only when asked for on purpose, and then with a warning that
 the deployment record keeps.

@@ -4,7 +4,7 @@ Written by `ape run web_config` (scripts/web_config.py) for the registry of a li
 and decodes the registry's answers and custom errors from the compiled ABI carried here (with ethers' `Interface`,
 copied from node_modules into webapp/vendor/ by `vendor`, so nothing is loaded from the internet); the proof's word
 order comes from `zkproof.proving.proof.Proof`, the statement's facts from `zkproof.statement`; the margin at or below
-which the page warns that a drawing is no clear digit comes from `zkproof.confidence` (about 2 s).
+which the page warns that a drawing is no clear digit comes from `zkproof.model.confidence` (about 2 s).
 """
 
 from __future__ import annotations

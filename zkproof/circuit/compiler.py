@@ -36,9 +36,11 @@ class Compiled:
 
 def compile_inputs_sha256(source: Path, simplification: str) -> str:
     """sha256 over everything a compile of `source` reads: the compiler (circom2's wasm), the flag, the source and
-    every Circom file it can include (under circuits/ and circomlib's)."""
+    every template it can include (circuits/lib/ and circomlib's; not the other generated circuits beside it, so
+    rebuilding one model leaves another's compile standing)."""
     digest = hashlib.sha256(simplification.encode())
-    for path in (CIRCOM_WASM, source, *sorted(CIRCUITS.rglob("*.circom")), *sorted(CIRCOMLIB.rglob("*.circom"))):
+    templates = (*sorted((CIRCUITS / "lib").rglob("*.circom")), *sorted(CIRCOMLIB.rglob("*.circom")))
+    for path in (CIRCOM_WASM, source, *templates):
         digest.update(f"{path.relative_to(ROOT)}:{file_sha256(path)}\n".encode())
     return digest.hexdigest()
 
@@ -57,7 +59,7 @@ def _compile_record(outputs: dict[str, Path]) -> Path:
 
 def compile_circuit(source: Path, out: Path, *, simplification: str, log: Log = print) -> Compiled:
     """circom2 of `source` into `out` (both under the repository root: WASI sees only folders under it): the r1cs,
-    the wasm and the C++ witness generator (`zkproof.native_witness`), with the `simplification` flag (--O1 or
+    the wasm and the C++ witness generator (`zkproof.circuit.native_witness`), with the `simplification` flag (--O1 or
     --O2: a model's is `circuit.simplification(network)`). Records what it read and wrote, so that
     `compile_circuit_cached` can reuse it."""
     out.mkdir(parents=True, exist_ok=True)

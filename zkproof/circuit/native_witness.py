@@ -3,8 +3,9 @@
 circom2 writes the generator's C++ source next to every r1cs it compiles (`--c`: `<name>_cpp/`). `build`
 compiles it once with the Debian toolchain that `make setup` installs (g++, GMP, nlohmann-json, nasm) and records
 the sha256 of its sources, so a changed circuit is rebuilt and an unchanged one is not. The generator computes the
-same witness as the circuit's wasm, byte for byte (tested), four to five times faster for one digit; the wasm stays
-for the page and for snarkjs. Nothing here is trusted: a wrong witness only gives a proof that does not verify.
+same witness as the circuit's wasm, byte for byte (tested), about ten times faster for one digit; the wasm stays
+for the page, for snarkjs and wherever no generator is built. Nothing here is trusted: a wrong witness only gives
+a proof that does not verify.
 """
 
 from __future__ import annotations

@@ -69,7 +69,7 @@ def _key_still_valid(previous: dict | None, zkey: Path, r1cs_sha256: str, ptau: 
 def _development_ceremony(model: str, r1cs: Path, ptau: Path, log: Log) -> Path:
     """A DEVELOPMENT phase 2 run here end to end on the local powers of tau, in build/ceremony/<model>-dev/: init,
     the development contributions, the fixed beacon, verified. One machine made all of it: whoever ran it can forge
-    proofs (`zkproof.trust` says so)."""
+    proofs (`zkproof.keys.trust` says so)."""
     folder = BUILD / "ceremony" / f"{model}-dev"
     if folder.exists():
         shutil.rmtree(folder)

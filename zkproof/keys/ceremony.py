@@ -2,7 +2,7 @@
 
 Everything runs through snarkjs (npm). A one-party local ceremony is for development only: whoever
 ran it could forge proofs. For production, pass a public ceremony file (`--ptau FILE`). The phase-2
-key on top of it is made by `zkproof.phase2`.
+key on top of it is made by `zkproof.keys.phase2`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ MIN_POWER = 8
 BEACON = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 LOCAL_SOURCE = "local (development only)"
 DEVELOPMENT_CONTRIBUTORS = ("zkmnist development 1", "zkmnist development 2")
-"""Who contributes to the development build's phase 2 (`zkproof.build`): one machine, so no secret is kept."""
+"""Who contributes to the development build's phase 2 (`zkproof.keys.build`): one machine, so no secret is kept."""
 PTAU_CHECK_SECONDS_AT_13 = 9.0  # `snarkjs powersoftau verify` of a 2^13 file took 8.8 s here; linear in the points
 HEARTBEAT_SECONDS = 10
 # blake2b-512 of Polygon Hermez's prepared powers of tau `powersOfTau28_hez_final_<power>.ptau`, powers 8 to 18, as
@@ -50,7 +50,6 @@ LOCAL_CEREMONY_NOTICE = """\
 # NOTICE: using a ONE-PARTY LOCAL powers-of-tau ceremony. It is for DEVELOPMENT ONLY:    #
 # whoever ran it could forge proofs. For production, pass a public ceremony: --ptau FILE #
 ##########################################################################################"""
-
 
 
 class CeremonyError(RuntimeError):

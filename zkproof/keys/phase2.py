@@ -25,13 +25,13 @@ from zkproof.keys.ceremony import (
     PTAU_CACHE,
     PTAU_COMMITTED,
     CeremonyError,
-    Log,
     SnarkjsFailed,
     ptau_power,
     snarkjs,
     truncated,
 )
 from zkproof.paths import BUILD
+from zkproof.progress import Log
 
 TRANSCRIPT = "ceremony.json"
 FORMAT = "zkmnist phase-2 transcript 1"

@@ -1,11 +1,11 @@
 """Write a folded float network (plain numpy weights) as an ONNX graph.
 
-Layers are tuples produced by `zkproof.train.fold`: ("conv", W, b, stride, pad), ("square",),
+Layers are tuples produced by `zkproof.model.train.fold`: ("conv", W, b, stride, pad), ("square",),
 ("relu",), ("avgpool", k), ("flatten",), ("dense", W, b). The graph takes `image`
 (N×1×28×28 float32: the proven pixels over their maximum, see `zkproof.statement.proven_pixels`) and returns
 `scores` (N×10, pre-softmax). The pixel depth the model was trained for is stored in the model's metadata
 (`pixel_bits`), so the float model, the integer twin and the circuit all read it from the one file; so is the
-circuit's wiring (`circuit_wiring`, see `zkproof.circuit`).
+circuit's wiring (`circuit_wiring`, see `zkproof.circuit.generate`).
 """
 
 from __future__ import annotations

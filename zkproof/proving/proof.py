@@ -10,7 +10,7 @@
   the salt was kept have none and still load.
 
 A `Proof` checks its own shape and ranges when it is made, so a corrupted file is refused with one line
-naming what is wrong; whether its points are on the curve is the verifier's to say (`zkproof.prover.verify`).
+naming what is wrong; whether its points are on the curve is the verifier's to say (`zkproof.proving.prover.verify`).
 """
 
 from __future__ import annotations

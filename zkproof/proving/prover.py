@@ -189,7 +189,7 @@ def prove_inputs(inputs: dict[str, object], digit: int, submitter: str, model: s
 
 def prove_image(pixels: np.ndarray, submitter: str, salt: int | None = None, model: str = DEFAULT_MODEL,
                 prover: str = "groth16py") -> Proof:
-    """Prove that the 28×28 uint8 `pixels` are classified as the integer twin's digit, for `submitter`, committed
+    """Prove that the IMAGE_SIDE² uint8 `pixels` are classified as the integer twin's digit, for `submitter`, committed
     with `salt` (a random one by default; a salt below 2^SALT_BITS or outside the field is refused). The proof
     keeps the salt."""
     try:
@@ -203,7 +203,7 @@ def prove_image(pixels: np.ndarray, submitter: str, salt: int | None = None, mod
 
 
 def commitment_of(pixels: np.ndarray, salt: int, model: str = DEFAULT_MODEL) -> int:
-    """The commitment of the 28×28 uint8 `pixels` with `salt` under `model`'s statement, computed as the prover
+    """The commitment of the IMAGE_SIDE² uint8 `pixels` with `salt` under `model`'s statement, computed as the prover
     computes it: the public output of the circuit's witness (for no submitter). Any salt in the field is taken, so
     commitments made with small salts before they were refused still open."""
     if not isinstance(salt, int) or not 0 <= salt < SCALAR_FIELD:
