@@ -46,10 +46,11 @@ REQUEST_QUEUE = 1024  # pending connections the kernel keeps for us (the standar
 
 @dataclass(frozen=True)
 class Site:
-    """What every request handler needs: the route table, the node's origin, the request deadline, the log level."""
+    """What every request handler needs: the route table, the origins of config.json's node and relayer, the
+    request deadline, the log level."""
 
     table: dict[str, Path]
-    rpc_origin: str | None
+    config_origins: tuple[str, ...]
     timeout: float
     quiet: bool
 
@@ -82,7 +83,7 @@ def origin(url: str) -> str | None:
 
 def content_security_policy(rpc_origins: list[str]) -> str:
     """The page's own scripts, its prover worker (and the blob: workers snarkjs starts inside it), WebAssembly,
-    fetches to itself and to the node, a data: icon; no plugins, forms, base URL changes or framing."""
+    fetches to itself, the node and the relayer, a data: icon; no plugins, forms, base URL changes or framing."""
     connect = ["'self'", *dict.fromkeys(rpc_origins)]
     return "; ".join([
         "default-src 'none'",
@@ -211,9 +212,9 @@ class Handler(SimpleHTTPRequestHandler):
         return None
 
     def rpc_origins(self) -> list[str]:
-        """The node of config.json, and the one the page is pointed at with `?rpc=URL`."""
+        """The node and relayer of config.json, and the node the page is pointed at with `?rpc=URL`."""
         asked = parse_qs(urlsplit(self.path).query).get("rpc", [])
-        return [found for found in (self.site.rpc_origin, *map(origin, asked)) if found]
+        return [found for found in (*self.site.config_origins, *map(origin, asked)) if found]
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-cache")
@@ -226,15 +227,17 @@ class Handler(SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
-def rpc_origin_of(data: Path) -> str | None:
-    """The origin of the node the generated config points the page at."""
-    return origin(json.loads((data / "config.json").read_text()).get("rpcUrl", ""))
+def config_origins(data: Path) -> tuple[str, ...]:
+    """The origins of the node and of the relayer (if any) the generated config points the page at."""
+    config = json.loads((data / "config.json").read_text())
+    return tuple(found for found in (origin(config.get("rpcUrl") or ""), origin(config.get("relayer") or ""))
+                 if found)
 
 
 def serve(data: Path, port: int = DEFAULT_PORT, host: str = "127.0.0.1", quiet: bool = True,
           timeout: float = DEFAULT_TIMEOUT, handlers: int = DEFAULT_HANDLERS) -> None:
     """Serve until interrupted; a busy default port falls back to a free one."""
-    handler = partial(Handler, site=Site(routes(data), rpc_origin_of(data), timeout, quiet))
+    handler = partial(Handler, site=Site(routes(data), config_origins(data), timeout, quiet))
     try:
         server = Server((host, port), handler, handlers)
     except OSError as error:

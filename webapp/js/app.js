@@ -1,13 +1,15 @@
 // The page: drawing pad and samples → pixels → integer network → Groth16 proof → registry. This module
 // only starts it: the state and DOM helpers are ui.js's; the input inputs.js's; the verdict verdict.js's; the
-// proving flow proving.js's; the accounts connection.js's; the submission submission.js's. While a proof or a
-// submission runs, the inputs are locked: what is shown and submitted is always the proof of the pixels on screen.
+// proving flow proving.js's; the accounts connection.js's; the submission submission.js's (relay.js's without
+// gas). While a proof or a submission runs, the inputs are locked: what is shown and submitted is always the proof
+// of the pixels on screen.
 import { connectNode, setUpConnection } from "./connection.js";
 import { currentPixels, setUpInputs } from "./inputs.js";
 import { classify, loadNetwork } from "./net.js";
 import { startProver } from "./prove.js";
 import { clearProof, setUpProving } from "./proving.js";
 import { Registry } from "./registry.js";
+import { setUpRelay } from "./relay.js";
 import { setUpSubmission } from "./submission.js";
 import { $, showFatal, state } from "./ui.js";
 import { showVerdict } from "./verdict.js";
@@ -48,6 +50,7 @@ async function main() {
   update();
   setUpProving();
   setUpSubmission();
+  setUpRelay();
   setUpConnection();
   document.body.dataset.ready = "true";
   await connectNode();

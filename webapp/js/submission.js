@@ -63,8 +63,7 @@ async function onSubmit() {
       show(status, "error", `Transaction ${hash} reverted.${why}`);
       return;
     }
-    const call = { to: config.registry, data: registry.encode("recordOf", { commitment: proof.commitment }) };
-    const record = registry.decode("recordOf", await request("eth_call", [call, "latest"]));
+    const record = await readRecord(proof.commitment);
     proof.recorded = true; // Submit stays off until a new proof: a second time would only be refused
     showRecord(record, hash, receipt);
     show(status, record.digit === proof.digit ? "ok" : "error", record.digit === proof.digit
@@ -78,12 +77,21 @@ async function onSubmit() {
   }
 }
 
-function showRecord(record, hash, receipt) {
+/** The registry's record of `commitment`, read from the chain. */
+export async function readRecord(commitment) {
+  const { config, registry, request } = state;
+  const call = { to: config.registry, data: registry.encode("recordOf", { commitment }) };
+  return registry.decode("recordOf", await request("eth_call", [call, "latest"]));
+}
+
+/** The record on screen: digit and time, submitter, model, transaction and block, and the gas if known. */
+export function showRecord(record, hash, receipt) {
   $("record-digit").textContent = `digit ${record.digit} at ${new Date(record.timestamp * 1000).toISOString()}`;
   $("record-submitter").textContent = record.submitter;
   $("record-model").textContent = `#${record.modelId}`;
   $("record-tx").textContent = `${hash} (block ${Number(receipt.blockNumber)})`;
-  $("record-gas").textContent = BigInt(receipt.gasUsed).toLocaleString("en");
+  $("record-gas").textContent = receipt.gasUsed === null ? "paid by the relayer"
+    : BigInt(receipt.gasUsed).toLocaleString("en");
   $("record").hidden = false;
 }
 

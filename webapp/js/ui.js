@@ -48,4 +48,5 @@ export function refreshButtons() {
   for (const id of ["prove", "prove-anyway", "clear", "reconnect", "account"]) $(id).disabled = busy;
   for (const button of document.querySelectorAll(".sample")) button.disabled = busy;
   $("submit").disabled = busy || !proof || proof.recorded || !$("account").value;
+  $("relay-submit").disabled = $("submit").disabled;
 }

@@ -78,14 +78,15 @@ def vendor(out: Path = VENDOR) -> Path:
     return out
 
 
-def config(registry: client.Registry, rpc_url: str) -> dict[str, Any]:
-    """What the page needs to know: where the chain and registry are, which model proves, and how to talk to the
-    registry."""
+def config(registry: client.Registry, rpc_url: str, relayer_url: str | None = None) -> dict[str, Any]:
+    """What the page needs to know: where the chain, registry and relayer (if any) are, which model proves, and how
+    to talk to the registry."""
     model = registry.model
     return {
         "rpcUrl": rpc_url,
         "chainId": registry.deployment.chain_id,
         "registry": registry.address,
+        "relayer": relayer_url,  # a relayer's base URL (zkproof/relay/): "Record without gas"; null: none
         "modelId": registry.model_id,
         "model": model,
         "onnxSha256": registry.registered_model.onnx_sha256,
@@ -118,10 +119,11 @@ def samples(per_digit: int = SAMPLES_PER_DIGIT) -> list[dict[str, Any]]:
             for i in chosen]
 
 
-def write(out: Path, registry: client.Registry, rpc_url: str, per_digit: int = SAMPLES_PER_DIGIT) -> Path:
+def write(out: Path, registry: client.Registry, rpc_url: str, per_digit: int = SAMPLES_PER_DIGIT,
+          relayer_url: str | None = None) -> Path:
     """Write config.json and samples.json into `out` (and the page's libraries into webapp/vendor/); returns `out`."""
     out.mkdir(parents=True, exist_ok=True)
     vendor()
-    (out / "config.json").write_text(json.dumps(config(registry, rpc_url), indent=1) + "\n")
+    (out / "config.json").write_text(json.dumps(config(registry, rpc_url, relayer_url), indent=1) + "\n")
     (out / "samples.json").write_text(json.dumps(samples(per_digit)) + "\n")
     return out
