@@ -11,6 +11,7 @@ import click
 import numpy as np
 
 from zkproof.bench.batch import bench_batch
+from zkproof.bench.import_cli import import_onnx
 from zkproof.keys.ceremony_cli import ceremony
 from zkproof.paths import CHECKOUT, DEFAULT_MODEL, ROOT, onnx_path
 
@@ -317,3 +318,4 @@ def bench(model: str, runs: int, against: str | None, pairs: int, as_json: bool)
 
 main.add_command(ceremony)
 main.add_command(bench_batch)
+main.add_command(import_onnx)

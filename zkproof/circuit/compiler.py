@@ -36,10 +36,14 @@ class Compiled:
 
 def compile_inputs_sha256(source: Path, simplification: str) -> str:
     """sha256 over everything a compile of `source` reads: the compiler (circom2's wasm), the flag, the source and
-    every template it can include (circuits/lib/ and circomlib's; not the other generated circuits beside it, so
-    rebuilding one model leaves another's compile standing)."""
+    every template it can include (circuits/lib/ and circomlib's, an imported model's optional templates only where
+    it includes them; not the other generated circuits beside it, so rebuilding one model leaves another's compile
+    standing)."""
     digest = hashlib.sha256(simplification.encode())
-    templates = (*sorted((CIRCUITS / "lib").rglob("*.circom")), *sorted(CIRCOMLIB.rglob("*.circom")))
+    text = source.read_text()
+    own = [path for path in sorted((CIRCUITS / "lib").rglob("*.circom"))
+           if path.name not in circuit.OPTIONAL_LIBRARIES or f'include "lib/{path.name}"' in text]
+    templates = (*own, *sorted(CIRCOMLIB.rglob("*.circom")))
     for path in (CIRCOM_WASM, source, *templates):
         digest.update(f"{path.relative_to(ROOT)}:{file_sha256(path)}\n".encode())
     return digest.hexdigest()

@@ -28,6 +28,10 @@ from zkproof.statement import ADDRESS_BITS, CLASSES, pixels_per_element
 
 CIRCOM_VERSION = "2.2.3"
 LIBRARIES = ("image.circom", "layers.circom", "argmax.circom", "binding.circom")
+OPTIONAL_LIBRARIES = ("conv_map.circom", "pooling.circom")
+"""Templates only imported models use: a compile's inputs count them only where its circuit includes them."""
+POOLS = ("maxpool", "relumaxpool")
+"""The ops of circuits/lib/pooling.circom (imported models), included only by circuits that use them."""
 
 
 class CircuitError(ValueError):
@@ -40,20 +44,50 @@ def _literal(values: np.ndarray | int) -> str:
     return str(int(values))
 
 
+def _bias_map(layer: IntLayer) -> bool:
+    """Whether a conv needs Conv2DMap: a bias per output value, or more padding after than before."""
+    return layer.op == "conv" and (layer.bias.ndim == 3 or layer.pad_end is not None)
+
+
 def _constants(layer: IntLayer, shift: int) -> list[str]:
     """The weight and bias functions of a linear layer; the bias includes `shift` (see the module's docstring)."""
-    bias = f"function {layer.name}_bias() {{\n    return {_literal(layer.bias + shift)};\n}}\n"
+    values = layer.bias + shift
+    if _bias_map(layer) and values.ndim == 1:
+        values = np.broadcast_to(values[:, None, None], layer.out_shape)
+    bias = f"function {layer.name}_bias() {{\n    return {_literal(values)};\n}}\n"
     if shift:
         bias = f"// {layer.name}'s bias + {shift}, its outputs' shift (explicit wiring)\n" + bias
     return [f"function {layer.name}_weight() {{\n    return {_literal(layer.weight)};\n}}\n", bias]
 
 
+def pool_bits(layer: IntLayer) -> tuple[list[int], list[int]]:
+    """Per channel of a (ReLU-)max pool's input: the width n of its comparisons (values differ by less than 2^n)
+    and of its ReLU (|value| < 2^n; 0 where no ReLU is needed: a plain max pool, or a channel never negative)."""
+    diff = [max(1, (upper - lower).bit_length()) for lower, upper in zip(layer.in_lower, layer.in_upper, strict=True)]
+    sign = [max(1, max(-lower, upper).bit_length()) if layer.op == "relumaxpool" and lower < 0 else 0
+            for lower, upper in zip(layer.in_lower, layer.in_upper, strict=True)]
+    return diff, sign
+
+
+def _pool_constants(layer: IntLayer) -> list[str]:
+    diff, sign = pool_bits(layer)
+    return [f"function {layer.name}_diff_bits() {{\n    return {_literal(np.array(diff))};\n}}\n",
+            f"function {layer.name}_sign_bits() {{\n    return {_literal(np.array(sign))};\n}}\n"]
+
+
 def _instance(layer: IntLayer, shape: tuple[int, ...], input_bits: int, shift: int) -> str:
     """The template instantiation of one layer, given its input shape and (for a square) its input's shift."""
     size = int(np.prod(shape))
+    if layer.op in ("conv", *POOLS) and len(shape) != 3:
+        raise CircuitError(f"{layer.op} node {layer.name!r}: expects a C×H×W input, got shape {shape}")
+    if layer.op in POOLS:
+        return (f"MaxPool2D({shape[0]}, {shape[1]}, {shape[2]}, {layer.kernel}, {layer.stride}, {layer.pads[0]}, "
+                f"{layer.pads[1]}, {layer.name}_diff_bits(), {layer.name}_sign_bits())")
+    if _bias_map(layer):
+        out_channels, _, kernel, _ = layer.weight.shape
+        return (f"Conv2DMap({shape[0]}, {shape[1]}, {shape[2]}, {out_channels}, {kernel}, {layer.stride}, "
+                f"{layer.pads[0]}, {layer.pads[1]}, {layer.name}_weight(), {layer.name}_bias())")
     if layer.op == "conv":
-        if len(shape) != 3:
-            raise CircuitError(f"conv node {layer.name!r}: expects a C×H×W input, got shape {shape}")
         out_channels, _, kernel, _ = layer.weight.shape
         return (f"Conv2D({shape[0]}, {shape[1]}, {shape[2]}, {out_channels}, {kernel}, {layer.stride}, "
                 f"{layer.pad}, {layer.name}_weight(), {layer.name}_bias())")
@@ -101,6 +135,8 @@ def layers(network: IntNetwork) -> Layers:
         shift = _shift(network, layer, following)
         if layer.weight is not None:
             functions += _constants(layer, shift)
+        if layer.op in POOLS:
+            functions += _pool_constants(layer)
         body.append(f"    component {layer.name} = {_instance(layer, shape, source_bits, source_shift)};")
         body.append(f"    {layer.name}.in <== {source};")
         source, source_bits, source_shift, shape = f"{layer.name}.out", layer.bits, shift, layer.out_shape
@@ -113,6 +149,13 @@ def _shift(network: IntNetwork, layer: IntLayer, following: IntLayer | None) -> 
     if network.wiring == EXPLICIT and layer.weight is not None and following is not None and following.op == "square":
         return max(0, -layer.lower)
     return 0
+
+
+def libraries(network: IntNetwork) -> tuple[str, ...]:
+    """The template files the circuit of `network` includes: LIBRARIES, and those of an imported model's ops."""
+    extra = (("conv_map.circom",) if any(_bias_map(layer) for layer in network.layers) else ()) + \
+        (("pooling.circom",) if any(layer.op in POOLS for layer in network.layers) else ())
+    return LIBRARIES + extra
 
 
 def image_commitment(network: IntNetwork) -> str:
@@ -136,7 +179,7 @@ def generate(network: IntNetwork) -> str:
     functions, body, source = wired.functions, wired.body, wired.scores
     pixels = int(np.prod(network.input_shape))
     name = template_name(network.model)
-    includes = "\n".join(f'include "lib/{library}";' for library in LIBRARIES)
+    includes = "\n".join(f'include "lib/{library}";' for library in libraries(network))
     return f"""pragma circom {CIRCOM_VERSION};
 
 // Generated by `ape run build_circuit` (zkproof/circuit/generate.py) from models/{network.model}.quant.json

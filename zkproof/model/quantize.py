@@ -45,8 +45,11 @@ class QuantizationError(ValueError):
 class IntLayer:
     """One layer of the integer network.
 
-    op is one of conv, dense, sumpool, relu, square, flatten. `weight`/`bias` are int arrays
-    (object dtype) for conv and dense; `kernel`/`stride`/`pad` for conv and sumpool.
+    op is one of conv, dense, sumpool, maxpool, relumaxpool, relu, square, flatten. `weight`/`bias` are int arrays
+    (object dtype) for conv and dense (an imported first conv's bias may be one per output value, (O, OH, OW));
+    `kernel`/`stride`/`pad` for conv and the pools, `pad_end` when the padding after differs from `pad` before.
+    maxpool is a max over each window (padding ignored, as ONNX's −∞), relumaxpool the same and 0 (a ReLU then a
+    max pool, or a max pool then a ReLU); `in_lower`/`in_upper` bound their input per channel.
     `lower`/`upper` bound each output value; `bits` is the signed width of the widest one;
     `scale` is how many integer units one unit of the float network's value is worth.
     """
@@ -62,6 +65,14 @@ class IntLayer:
     kernel: int = 0
     stride: int = 1
     pad: int = 0
+    pad_end: int | None = None
+    in_lower: tuple[int, ...] | None = None
+    in_upper: tuple[int, ...] | None = None
+
+    @property
+    def pads(self) -> tuple[int, int]:
+        """Zero padding before and after, on both axes."""
+        return self.pad, self.pad if self.pad_end is None else self.pad_end
 
     @property
     def bits(self) -> int:
@@ -91,7 +102,8 @@ class IntNetwork:
 
     @property
     def nonlinear_activations(self) -> int:
-        return sum(int(np.prod(layer.out_shape)) for layer in self.layers if layer.op in ("relu", "square"))
+        return sum(int(np.prod(layer.out_shape)) for layer in self.layers
+                   if layer.op in ("relu", "square", "relumaxpool"))
 
     @property
     def params(self) -> int:
@@ -109,14 +121,16 @@ def _as_ints(values: np.ndarray) -> np.ndarray:
 
 # ---------------------------------------------------------------- integer operations (shared with bounds)
 
-def conv2d(x: np.ndarray, weight: np.ndarray, stride: int, pad: int) -> np.ndarray:
-    """Cross-correlation of x (N, C, H, W) with weight (O, C, K, K); no bias."""
+def conv2d(x: np.ndarray, weight: np.ndarray, stride: int, pad: int, pad_end: int | None = None) -> np.ndarray:
+    """Cross-correlation of x (N, C, H, W) with weight (O, C, K, K), zero padding `pad` before and `pad_end`
+    (default `pad`) after; no bias."""
     count, channels, height, width = x.shape
     kernel = weight.shape[2]
-    if pad:
-        x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), constant_values=0)
-    out_h = (height + 2 * pad - kernel) // stride + 1
-    out_w = (width + 2 * pad - kernel) // stride + 1
+    end = pad if pad_end is None else pad_end
+    if pad or end:
+        x = np.pad(x, ((0, 0), (0, 0), (pad, end), (pad, end)), constant_values=0)
+    out_h = (height + pad + end - kernel) // stride + 1
+    out_w = (width + pad + end - kernel) // stride + 1
     rows = stride * np.arange(out_h)[:, None] + np.arange(kernel)[None, :]  # (out_h, K)
     cols = stride * np.arange(out_w)[:, None] + np.arange(kernel)[None, :]  # (out_w, K)
     patches = x[:, :, rows[:, None, :, None], cols[None, :, None, :]]  # N, C, out_h, out_w, K, K
@@ -136,16 +150,32 @@ def sum_pool(x: np.ndarray, kernel: int, stride: int) -> np.ndarray:
     return total
 
 
+def max_pool(x: np.ndarray, kernel: int, stride: int, pad: int, pad_end: int) -> np.ndarray:
+    """k×k window maxima of x (N, C, H, W) with stride S; padding before/after never wins (ONNX's −∞), rows and
+    columns past the last whole window are not read (ceil_mode 0)."""
+    out_h = (x.shape[2] + pad + pad_end - kernel) // stride + 1
+    out_w = (x.shape[3] + pad + pad_end - kernel) // stride + 1
+    if pad or pad_end:  # every window holds a real value, so the smallest one stands in for −∞
+        x = np.pad(x, ((0, 0), (0, 0), (pad, pad_end), (pad, pad_end)), constant_values=x.min())
+    best = x[:, :, 0:stride * out_h:stride, 0:stride * out_w:stride]
+    for dy in range(kernel):
+        for dx in range(kernel):
+            best = np.maximum(best, x[:, :, dy:dy + stride * out_h:stride, dx:dx + stride * out_w:stride])
+    return best
+
+
 def _weighted(layer: IntLayer, weight: np.ndarray, x: np.ndarray) -> np.ndarray:
     weight = weight.astype(x.dtype)
     if layer.op == "conv":
-        return conv2d(x, weight, layer.stride, layer.pad)
+        return conv2d(x, weight, layer.stride, layer.pad, layer.pad_end)
     return x @ weight.T
 
 
 def _bias(layer: IntLayer, dtype: type | np.dtype = object) -> np.ndarray:
     bias = layer.bias.astype(dtype)
-    return bias.reshape(1, -1, 1, 1) if layer.op == "conv" else bias
+    if layer.op == "conv":
+        return bias[None] if bias.ndim == 3 else bias.reshape(1, -1, 1, 1)
+    return bias
 
 
 def _linear(layer: IntLayer, x: np.ndarray) -> np.ndarray:
@@ -187,6 +217,9 @@ def _step(layer: IntLayer, x: np.ndarray) -> np.ndarray:
         return _linear(layer, x)
     if layer.op == "sumpool":
         return sum_pool(x, layer.kernel, layer.stride)
+    if layer.op in ("maxpool", "relumaxpool"):
+        pooled = max_pool(x, layer.kernel, layer.stride, *layer.pads)
+        return np.where(pooled > 0, pooled, 0) if layer.op == "relumaxpool" else pooled
     if layer.op == "relu":
         return np.where(x > 0, x, 0)
     if layer.op == "square":
@@ -247,11 +280,15 @@ def _with_bounds(network: onnx_graph.Network, pending: list[dict[str, Any]]) -> 
     layers = []
     for spec in pending:
         shell = IntLayer(lower=0, upper=0, out_shape=(), **spec)
+        shell_lower, shell_upper = lower, upper
         try:
             lower, upper = _step_bounds(shell, lower, upper)
         except ValueError as error:
             raise QuantizationError(f"{spec['op']} node {spec['name']!r} cannot take an input of shape "
                                     f"{lower.shape[1:]}: {error}") from error
+        if spec["op"] in ("maxpool", "relumaxpool"):
+            spec = spec | {"in_lower": tuple(int(v) for v in shell_lower.min(axis=(0, 2, 3))),
+                           "in_upper": tuple(int(v) for v in shell_upper.max(axis=(0, 2, 3)))}
         layer = IntLayer(lower=int(lower.min()), upper=int(upper.max()), out_shape=tuple(lower.shape[1:]), **spec)
         if layer.bits > FIELD_BITS_LIMIT:
             raise QuantizationError(
@@ -310,9 +347,15 @@ def _layer_json(layer: IntLayer) -> dict[str, Any]:
                              "lower": str(layer.lower), "upper": str(layer.upper), "bits": layer.bits,
                              "scale": layer.scale}
     if layer.weight is not None:
-        entry |= {"weight": layer.weight.tolist(), "bias": [str(b) for b in layer.bias]}
-    if layer.op in ("conv", "sumpool"):
+        entry |= {"weight": layer.weight.tolist(),
+                  "bias": np.vectorize(str, otypes=[object])(layer.bias).tolist() if layer.bias.ndim > 1
+                  else [str(b) for b in layer.bias]}
+    if layer.op in ("conv", "sumpool", "maxpool", "relumaxpool"):
         entry |= {"kernel": layer.kernel, "stride": layer.stride, "pad": layer.pad}
+    if layer.pad_end is not None:
+        entry["pad_end"] = layer.pad_end
+    if layer.in_lower is not None:
+        entry |= {"in_lower": [str(v) for v in layer.in_lower], "in_upper": [str(v) for v in layer.in_upper]}
     return entry
 
 
@@ -337,11 +380,15 @@ def _layer_from_json(entry: dict[str, Any]) -> IntLayer:
     weight = bias = None
     if "weight" in entry:
         weight = np.array(entry["weight"], dtype=object)
-        bias = np.array([int(b) for b in entry["bias"]], dtype=object)
+        bias = _as_ints(np.array(entry["bias"], dtype=object)) if isinstance(entry["bias"][0], list) \
+            else np.array([int(b) for b in entry["bias"]], dtype=object)
     return IntLayer(op=entry["op"], name=entry["name"], out_shape=tuple(entry["out_shape"]),
                     lower=int(entry["lower"]), upper=int(entry["upper"]), scale=entry["scale"],
                     weight=weight, bias=bias,
-                    kernel=entry.get("kernel", 0), stride=entry.get("stride", 1), pad=entry.get("pad", 0))
+                    kernel=entry.get("kernel", 0), stride=entry.get("stride", 1), pad=entry.get("pad", 0),
+                    pad_end=entry.get("pad_end"),
+                    in_lower=tuple(int(v) for v in entry["in_lower"]) if "in_lower" in entry else None,
+                    in_upper=tuple(int(v) for v in entry["in_upper"]) if "in_upper" in entry else None)
 
 
 def load(model: str = DEFAULT_MODEL) -> IntNetwork:

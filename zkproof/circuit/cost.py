@@ -1,0 +1,64 @@
+"""What a network's circuit will cost, before it is compiled: constraints per part, from the integer twin's bounds.
+
+Counts follow the templates in circuits/lib/: Num2Bits(n) is n boolean constraints and one linear sum; a Max2 or
+Relu1 of width n is Num2Bits(n + 1) and one select; ReLU(N, bits) is Num2Bits(bits) and one product per value.
+Under explicit wiring (circom --O1) every linear output (a conv's, a dense layer's, a packed pixel word) is one
+linear constraint; under inline wiring (--O2) they fold away. The commitment's Poseidon chain is measured, not
+derived (COMMITMENT).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zkproof.circuit.generate import POOLS, pool_bits, simplification
+from zkproof.model.quantize import IntLayer, IntNetwork
+from zkproof.statement import ADDRESS_BITS, CLASSES, pixels_per_element
+
+COMMITMENT = {"--O1": 8_270, "--O2": 1_000}
+"""Constraints of the image commitment's Poseidon chain over 26 packed words and the salt (784 pixels of 8 bits):
+under --O1 from `python -m zkproof compile --model mnist7` (its count minus every other part's), under --O2 an upper
+estimate."""
+
+
+def _pool(layer: IntLayer, in_shape: tuple[int, ...]) -> int:
+    channels, height, width = in_shape
+    out_h, out_w = layer.out_shape[1:]
+    diff, sign = pool_bits(layer)
+    total = 0
+    for y in range(out_h):
+        rows = sum(0 <= y * layer.stride + k - layer.pads[0] < height for k in range(layer.kernel))
+        for x in range(out_w):
+            cols = sum(0 <= x * layer.stride + k - layer.pads[0] < width for k in range(layer.kernel))
+            for c in range(channels):
+                total += (rows * cols - 1) * (diff[c] + 3) + (sign[c] + 3 if sign[c] else 0)
+    return total
+
+
+def constraints(network: IntNetwork) -> dict[str, int]:
+    """Estimated constraints per part of the circuit of `network` (exact for the layers; the commitment measured)."""
+    explicit = simplification(network) == "--O1"
+    pixels = int(np.prod(network.input_shape))
+    parts = {"pixels": pixels * (network.pixel_bits + 1),
+             "commitment": COMMITMENT[simplification(network)]
+             + (-(-pixels // pixels_per_element(network.pixel_bits)) if explicit else 0)}
+    shape: tuple[int, ...] = network.input_shape
+    previous_bits = network.pixel_bits + 1
+    for layer in network.layers:
+        size = int(np.prod(layer.out_shape))
+        if layer.op in ("conv", "dense", "sumpool"):
+            cost = size if explicit else 0
+        elif layer.op in POOLS:
+            cost = _pool(layer, shape)
+        elif layer.op == "relu":
+            cost = size * (previous_bits + 2)
+        elif layer.op == "square":
+            cost = size
+        else:
+            cost = 0
+        if cost:
+            parts[layer.name] = cost
+        shape, previous_bits = layer.out_shape, layer.bits
+    parts["argmax"] = (CLASSES - 1) * (network.score_bits + 5)
+    parts["binding"] = ADDRESS_BITS + 2
+    return parts
