@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from circuit_tools import r1cs_satisfied, tampered, wire_ids
 
-from zkproof.circuit import compiler
+from zkproof.circuit import compiler, cost
 from zkproof.circuit import generate as circuit
 from zkproof.keys.ceremony import CeremonyError, snarkjs
 from zkproof.model import quantize
@@ -52,6 +52,11 @@ def _pool_circuit(name: str) -> compiler.Compiled:
 @pytest.fixture(scope="module", params=sorted(CASES))
 def pool(request) -> tuple[quantize.IntLayer, compiler.Compiled]:
     return CASES[request.param], _pool_circuit(request.param)
+
+
+def test_the_cost_estimate_is_the_compiled_count(pool):
+    layer, compiled = pool
+    assert cost.pool_constraints(layer, (2, 5, 5)) == compiled.constraints
 
 
 def _witness(compiled: compiler.Compiled, values: np.ndarray, folder) -> list[int]:

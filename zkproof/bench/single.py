@@ -2,12 +2,18 @@
 `--against OTHER`: how many times faster one model proves than another, from interleaved pairs of runs.
 
 The witness is groth16py's: native when `python -m zkproof compile [--model NAME]` built the generator, else the
-wasm (`witness` says which); snarkjs always computes its own from the wasm.
+wasm (`witness` says which); snarkjs always computes its own from the wasm. A model without artifacts (an imported
+one, whose key is too large to commit) gets them on first use: compile and a development key
+(`zkproof.keys.native_setup`, in a child process so that `peak_mb`, this process's peak memory, is the prover's).
 """
 
 from __future__ import annotations
 
+import json
+import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -15,10 +21,12 @@ from pathlib import Path
 
 import groth16py
 
+from zkproof.keys import native_setup
+from zkproof.keys.batch_keys import DEVELOPMENT_SETUP
 from zkproof.keys.build import manifest
 from zkproof.model import quantize
 from zkproof.model.data import load_split
-from zkproof.paths import DEFAULT_MODEL, zkey_path
+from zkproof.paths import DEFAULT_MODEL, ROOT, manifest_path, zkey_path
 from zkproof.proving import prover
 from zkproof.statement import parse_address
 
@@ -90,8 +98,19 @@ def compare(model: str, against: str, pairs: int = 31) -> dict:
     }
 
 
+def ensure_artifacts(model: str) -> None:
+    """Build a model's artifacts on first use (a development key), unless it has committed ones of its own."""
+    path = manifest_path(model)
+    ours = not path.is_file() or json.loads(path.read_text()).get("setup") == DEVELOPMENT_SETUP
+    if ours and not native_setup.ready(model):
+        print(f"{model}: no key of its current circuit yet; building one (compile and development setup) ...",
+              file=sys.stderr, flush=True)
+        subprocess.run([sys.executable, "-m", "zkproof.keys.native_setup", model], cwd=ROOT, check=True)
+
+
 def bench(model: str = DEFAULT_MODEL, runs: int = 7) -> dict:
     """Figures for one held-out digit; each time is the median of `runs` warm runs."""
+    ensure_artifacts(model)
     inputs, digit = held_out_inputs(model, 12345)
     key = prover.proving_key(model)
     with tempfile.TemporaryDirectory() as scratch:
@@ -110,5 +129,6 @@ def bench(model: str = DEFAULT_MODEL, runs: int = 7) -> dict:
         "zkey_bytes": zkey_path(model).stat().st_size,
         "prover": "groth16py",
         "snarkjs_witness_and_prove_s": round(snarkjs_s, 4),
+        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "runs": runs,
     }
