@@ -12,7 +12,7 @@ import zkproof
 from zkproof.paths import ROOT
 
 PACKAGE = Path(zkproof.__file__).parent
-STAGES = ("model", "circuit", "keys", "proving", "chain", "bench")
+STAGES = ("model", "circuit", "keys", "proving", "chain", "relay", "bench")
 """The pipeline's stages in order; the top-level modules (paths, statement, …) come before all of them."""
 BUILD_MODULES = ("zkproof.model.train", "zkproof.model.onnx_export", "zkproof.circuit.generate",
                  "zkproof.circuit.compiler", "zkproof.keys.build", "zkproof.keys.ceremony", "zkproof.keys.phase2",
