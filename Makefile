@@ -10,17 +10,23 @@ SOLC := .solc/solc-v$(SOLC_VERSION)
 export SOLCX_BINARY_PATH := $(CURDIR)/.solc
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: setup native-toolchain demo test test-slow lint build-circuit check-artifacts bench clean web setup-web test-web wheel
+.PHONY: setup native-toolchain relay-database demo test test-slow lint build-circuit check-artifacts bench clean web setup-web test-web wheel
 
 ## setup: virtualenv + pip install -e, npm ci, anvil on PATH, the offline solc, the native witness toolchain,
-## contracts compiled (idempotent)
-setup: $(VENV)/.installed node_modules/.installed $(SOLC) $(VENV)/bin/anvil native-toolchain
+## PostgreSQL for the relayer's tests, contracts compiled (idempotent)
+setup: $(VENV)/.installed node_modules/.installed $(SOLC) $(VENV)/bin/anvil native-toolchain relay-database
 	ape compile
 
 # circom's C++ witness generators build with Debian's g++, GMP, nlohmann-json and nasm (zkproof/circuit/native_witness.py).
 NATIVE_PACKAGES := g++=4:12.2.0-3 libgmp-dev=2:6.2.1+dfsg1-1.1 nlohmann-json3-dev=3.11.2-2 nasm=2.16.01-1
 native-toolchain:
 	@tools/install-debian.sh $(NATIVE_PACKAGES)
+
+# The relayer queues in SQLite by default, in PostgreSQL when given a postgresql:// URL; its tests start a
+# throwaway cluster with Debian's PostgreSQL binaries (/usr/lib/postgresql/15/bin).
+RELAY_PACKAGES := postgresql-15=15.18-0+deb12u1
+relay-database:
+	@tools/install-debian.sh $(RELAY_PACKAGES)
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
