@@ -17,7 +17,20 @@ from zkproof.model.data import load_split
 from zkproof.model.preprocess import ImageError, preprocess_file
 from zkproof.paths import DEFAULT_MODEL
 from zkproof.proving import batch, prover
+from zkproof.relay.client import RelayClient, RelayError
 from zkproof.statement import MAX_BATCH
+
+
+def _relay(url: str, proof, quiet: bool) -> str:
+    """Hand `proof` to the relayer at `url`, follow its status until it is recorded; the transaction's hash."""
+    client = RelayClient(url)
+    try:
+        proof_id = client.send(proof)
+        status = client.wait(proof_id, on_status=None if quiet else
+                             lambda status: click.echo(f"relayer: {status['status']}", err=True))
+    except RelayError as error:
+        raise click.ClickException(f"relayer {url}: {error}") from error
+    return status["transaction"]
 
 
 def _pixels(image: Path | None, sample: int | None):
@@ -133,13 +146,18 @@ def _submit_batch(account, model: str, size: int, images: Path | None, samples: 
 @click.option("--prover", "prover_name", type=click.Choice(prover.PROVERS), default="groth16py", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also keep the proof file, salt included (private: it opens the commitment with the image).")
+@click.option("--relay", "relayer", default=None, metavar="URL",
+              help="Hand the proof to the relayer at URL (`ape run relay`), which records it and pays the gas; "
+                   "wait for the record.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def cli(account, image: Path | None, sample: int | None, batch_size: int | None, images: Path | None,
-        samples: str | None, model: str, prover_name: str, out: Path | None, as_json: bool) -> None:
-    """Prove that a private image (or, with --batch N, N images) is classified as its digit and record it."""
+        samples: str | None, model: str, prover_name: str, out: Path | None, relayer: str | None,
+        as_json: bool) -> None:
+    """Prove that a private image (or, with --batch N, N images) is classified as its digit and record it (with
+    --relay, through a relayer: the record credits ACCOUNT, the relayer pays)."""
     if batch_size is not None:
-        if image is not None or sample is not None or out is not None:
-            raise click.UsageError("--batch takes --images DIR or --samples, not --image, --sample or --out")
+        if image is not None or sample is not None or out is not None or relayer is not None:
+            raise click.UsageError("--batch takes --images DIR or --samples, not --image, --sample, --out or --relay")
         _submit_batch(account, model, batch_size, images, samples, as_json)
         return
     if images is not None or samples is not None:
@@ -155,13 +173,18 @@ def cli(account, image: Path | None, sample: int | None, batch_size: int | None,
             raise click.ClickException(f"no proof: {error}") from error
         if out is not None:
             out.write_text(proof.to_json())
-        receipt = registry.submit(proof, account)
+        if relayer is None:
+            receipt = registry.submit(proof, account)
+            tx_hash, gas_used = str(receipt.txn_hash), receipt.gas_used
+        else:
+            tx_hash, gas_used = _relay(relayer, proof, as_json), None
         record = registry.record_of(proof.commitment)
     result = {
         "digit": proof.digit,
         "commitment": f"{proof.commitment:#066x}",
-        "tx_hash": str(receipt.txn_hash),
-        "gas_used": receipt.gas_used,
+        "tx_hash": tx_hash,
+        "gas_used": gas_used,
+        "relayer": relayer,
         "registry": registry.address,
         "submitter": str(account.address),
         "model_id": registry.model_id,
@@ -176,6 +199,7 @@ def cli(account, image: Path | None, sample: int | None, batch_size: int | None,
         return
     click.echo(f"digit:      {result['digit']}")
     click.echo(f"commitment: {result['commitment']}")
-    click.echo(f"tx:         {result['tx_hash']} ({result['gas_used']:,} gas)")
+    paid = f"{gas_used:,} gas" if gas_used is not None else f"sent and paid by the relayer at {relayer}"
+    click.echo(f"tx:         {result['tx_hash']} ({paid})")
     click.echo(f"record:     digit {record.digit} by {record.submitter}, model #{record.model_id} ({model}), "
                f"at {record.timestamp} in registry {registry.address}")
