@@ -1,13 +1,14 @@
 """The toolchain's pins and the model list are each defined once: ape-config.yaml's `solidity:` for solc (the
-Makefile derives its version, the batch verifier its version and settings; npm's `solc` must match), and the
-models with committed artifacts for the Makefile's loops and the tests."""
+Makefile derives its version, the contracts compiled outside Ape (zkproof/chain/solidity.py) its version and
+settings; npm's `solc` must match), and the models with committed artifacts for the Makefile's loops and the
+tests."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 
-from zkproof.chain.batch_verifier import solc, solidity_config
+from zkproof.chain.solidity import solc, solidity_config
 from zkproof.keys.build import models
 from zkproof.paths import DEFAULT_MODEL, ROOT, manifest_path, onnx_path, quantized_path
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import groth16py
 
@@ -36,6 +38,33 @@ from zkproof.progress import Log
 
 WARNING = ("WARNING: a DEVELOPMENT key from groth16py's native single-party setup: whoever ran it can forge proofs. "
            "For production run the ceremony (docs/keys.md).")
+
+
+IGNORED = "# a development key made on this machine by zkproof.keys.native_setup: never committed\n*\n"
+"""The .gitignore of a made-here key's artifacts folder: the folder ignores itself."""
+
+
+def made_here(model: str) -> bool:
+    """Whether the model's key is a development key made on this machine (no ceremony, nothing committed)."""
+    path = manifest_path(model)
+    return path.is_file() and json.loads(path.read_text()).get("setup") == DEVELOPMENT_SETUP
+
+
+def verifier_path(model: str) -> Path:
+    """The Solidity verifier of a key made here: beside the model's compile in build/, never in contracts/."""
+    return compile_dir(model) / f"{verifier_contract(model)}.sol"
+
+
+def verifier(model: str, log: Log = print) -> Path:
+    """The Solidity verifier of a key made here, exported from the key if build/ lacks it (a key made before the
+    last `make clean`, or on another checkout of the same files)."""
+    path = verifier_path(model)
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory() as scratch:
+            ceremony.export_verifier(zkey_path(model), Path(scratch) / "verification_key.json", path,
+                                     verifier_contract(model), log)
+    return path
 
 
 def ready(model: str) -> bool:
@@ -64,11 +93,12 @@ def build(model: str, log: Log = print) -> dict:
     log(f"setup done in {time.perf_counter() - started:.0f} s; writing it as a zkey (the H query's group IFFT: "
         "about 4 minutes at 2^17) ...")
     artifact_dir(model).mkdir(parents=True, exist_ok=True)
+    (artifact_dir(model) / ".gitignore").write_text(IGNORED)
     dev_zkey.write(key, compiled.r1cs, zkey_path(model), log)
     seconds = round(time.perf_counter() - started)
     log(f"key ready in {seconds} s (peak memory {peak_rss_mb():,.0f} MB)")
-    ceremony.export_verifier(zkey_path(model), verification_key_path(model),
-                             compile_dir(model) / f"{verifier_contract(model)}.sol", verifier_contract(model), log)
+    ceremony.export_verifier(zkey_path(model), verification_key_path(model), verifier_path(model),
+                             verifier_contract(model), log)
     shutil.copyfile(compiled.wasm, wasm_path(model))
     manifest = {"model": model, "constraints": compiled.constraints, "setup": DEVELOPMENT_SETUP,
                 "setup_seconds": seconds, "setup_peak_mb": round(peak_rss_mb()),
