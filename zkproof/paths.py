@@ -89,3 +89,13 @@ def verifier_contract(model: str = DEFAULT_MODEL) -> str:
 def verifier_source(model: str) -> Path:
     """The generated Solidity verifier of a model."""
     return CONTRACTS / "verifiers" / f"{verifier_contract(model)}.sol"
+
+
+def aggregate_verifier_contract(model: str = DEFAULT_MODEL) -> str:
+    """The name of a model's generated aggregate verifier contract, e.g. `MnistCnnAggregateVerifier`."""
+    return f"{template_name(model)}AggregateVerifier"
+
+
+def aggregate_verifier_source(model: str) -> Path:
+    """The generated Solidity aggregate verifier of a model (`zkproof.keys.aggregate_verifier`)."""
+    return CONTRACTS / "verifiers" / f"{aggregate_verifier_contract(model)}.sol"

@@ -27,9 +27,10 @@ from zkproof.paths import (
     zkey_path,
 )
 
-CONTRACTS = ("DigitRegistry", "BatchRegistry", "MnistCnnV2Verifier", "MnistCnnVerifier", "DigitBounty",
-             "BatchDigitBounty")
-"""The contracts whose compiled types a wheel ships: the registries, the verifiers, the example bounties."""
+CONTRACTS = ("DigitRegistry", "BatchRegistry", "MnistCnnV2Verifier", "MnistCnnVerifier",
+             "MnistCnnV2AggregateVerifier", "MnistCnnAggregateVerifier", "DigitBounty", "BatchDigitBounty")
+"""The contracts whose compiled types a wheel ships: the registries, the verifiers and aggregate verifiers, the
+example bounties."""
 
 CONTRACT_FIELDS = ("contractName", "abi", "deploymentBytecode", "runtimeBytecode", "methodIdentifiers")
 """What a shipped contract type keeps of Ape's (no sources, source maps or docs)."""

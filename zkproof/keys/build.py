@@ -2,7 +2,8 @@
 check that they belong together.
 
 Outputs that users need and that are slow to rebuild are committed under artifacts/<model>/
-(wasm, zkey, verification key, manifest) and contracts/verifiers/; intermediates stay in build/.
+(wasm, zkey, verification key, manifest) and contracts/verifiers/ (the verifier and the aggregate verifier);
+intermediates stay in build/.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from zkproof.circuit.compiler import (
     shown,
 )
 from zkproof.digest import file_sha256
-from zkproof.keys import ceremony, phase2
+from zkproof.keys import aggregate_verifier, ceremony, phase2
 from zkproof.keys.ceremony import CeremonyError
 from zkproof.model import quantize
 from zkproof.paths import (
@@ -32,6 +33,7 @@ from zkproof.paths import (
     DEFAULT_MODEL,
     ROOT,
     STATEMENT_LIBRARY,
+    aggregate_verifier_source,
     artifact_dir,
     circuit_path,
     compile_dir,
@@ -106,6 +108,7 @@ def adopt_ceremony(model: str, folder: Path, ptau: Path, log: Log = print) -> di
     """Install a finalized ceremony (`ceremony finalize`) into the artifacts of an already built model and record
     it in the manifest; return the manifest."""
     updated = manifest(model) | install_ceremony(model, folder, ptau, log)
+    aggregate_verifier.write(model, log)
     updated["zkey_sha256"] = file_sha256(zkey_path(model))
     manifest_path(model).write_text(json.dumps(updated, indent=1) + "\n")
     return updated
@@ -149,6 +152,8 @@ def build(model: str, ptau: Path | None = None, force: bool = False, log: Log = 
         ptau_file = ceremony.local_ptau(power, log)
         folder = _development_ceremony(model, compiled.r1cs, ptau_file, log)
         records = install_ceremony(model, folder, ptau_file, log)
+    if verification_key_path(model).is_file():
+        aggregate_verifier.write(model, log)
     shutil.copyfile(compiled.wasm, wasm_path(model))
     manifest = {
         "model": model,
@@ -176,8 +181,9 @@ def check_ties(model: str) -> None:
     """The cheap half of `check`, for deploying or registering a model: its integer weights come from its ONNX
     file, its circuit from those weights, its r1cs and wasm from a compile of that circuit with today's Circom
     sources and compiler (the manifest's compile inputs, and build/'s compile of them where there is one), its
-    wasm and key are the manifest's, and its verification key and verifier contract are those of its key
-    (BuildError naming the first tie that does not hold). Compiles nothing."""
+    wasm and key are the manifest's, its verification key and verifier contract are those of its key, and its
+    aggregate verifier is what `aggregate_verifier` makes of that verification key (BuildError naming the first tie
+    that does not hold). Compiles nothing."""
     try:
         network = quantize.load(model)
     except quantize.QuantizationError as error:
@@ -198,6 +204,9 @@ def check_ties(model: str) -> None:
         if not path.is_file() or file_sha256(path) != recorded[f"{name}_sha256"]:
             raise BuildError(f"{shown(path)} is not the {name} its manifest names: rebuild")
     _check_key_exports(model, recorded["zkey_sha256"])
+    aggregate = aggregate_verifier_source(model)
+    if not aggregate.is_file() or aggregate.read_text() != aggregate_verifier.generate(model):
+        raise BuildError(f"{shown(aggregate)} is not the aggregate verifier of the key: rebuild")
 
 
 def _check_key_exports(model: str, zkey_sha256: str) -> None:
