@@ -36,14 +36,23 @@ class Cluster:
         self.names = itertools.count()
         if self.user:
             shutil.chown(self.folder, self.user)
-        self._run("initdb", "-D", str(self.folder / "data"), "-A", "trust", "-U", "relay", "-E", "UTF8",
-                  "--no-sync")
-        self._run("pg_ctl", "-D", str(self.folder / "data"), "-l", str(self.folder / "log"), "-w", "-o",
-                  f"-h 127.0.0.1 -p {self.port} -k {self.folder} -F", "start")
+        self._run("initdb", "-D", str(self.folder / "data"), "-A", "trust", "-U", "relay", "-E", "UTF8", "--no-sync")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.folder / "data"),
+            "-l",
+            str(self.folder / "log"),
+            "-w",
+            "-o",
+            f"-h 127.0.0.1 -p {self.port} -k {self.folder} -F",
+            "start",
+        )
 
     def _run(self, tool: str, *arguments: str) -> None:
-        subprocess.run([str(POSTGRES_BIN / tool), *arguments], check=True, capture_output=True, user=self.user,
-                       cwd=self.folder)
+        subprocess.run(
+            [str(POSTGRES_BIN / tool), *arguments], check=True, capture_output=True, user=self.user, cwd=self.folder
+        )
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://relay@127.0.0.1:{self.port}/{database}"

@@ -19,8 +19,15 @@ def _add(queue, commitment: int, model: str = "mnist"):
 
 
 def _send(claim, items, account: str, nonce: int, tag: str = "") -> SentTransaction:
-    sent = SentTransaction(hash=f"0x{account[2:6]}{nonce:04x}{tag}", account=account, nonce=nonce,
-                           items=tuple(item.id for item in items), max_fee=10, priority_fee=1, sent_at=time.time())
+    sent = SentTransaction(
+        hash=f"0x{account[2:6]}{nonce:04x}{tag}",
+        account=account,
+        nonce=nonce,
+        items=tuple(item.id for item in items),
+        max_fee=10,
+        priority_fee=1,
+        sent_at=time.time(),
+    )
     claim.sent(items, sent)
     return sent
 
@@ -36,8 +43,16 @@ def test_proofs_and_their_status_survive_reopening(queue, queue_target):
     try:
         assert taken == queued
         assert again.get(queued.id).public() == {
-            "id": queued.id, "status": "sent", "model": "mnist", "digit": 1, "commitment": "1", "submitter": ALICE,
-            "transaction": f"0x{RELAYER[2:6]}0007", "block": None, "reason": None}
+            "id": queued.id,
+            "status": "sent",
+            "model": "mnist",
+            "digit": 1,
+            "commitment": "1",
+            "submitter": ALICE,
+            "transaction": f"0x{RELAYER[2:6]}0007",
+            "block": None,
+            "reason": None,
+        }
         assert again.get(sent.id).status == "queued" and again.get(sent.id).words == (2,) * 8
         [flight] = again.in_flight(RELAYER)
         assert flight.nonce == 7 and [item.id for item in flight.items] == [queued.id]
@@ -102,8 +117,15 @@ def test_in_flight_requeue_and_nonce_reset(queue):
     with queue.claim() as claim:
         _send(claim, claim.take(2), RELAYER, claim.next_nonce(RELAYER, 3))
         _send(claim, claim.take(2), RELAYER, claim.next_nonce(RELAYER, 3))
-    bump = SentTransaction(hash="0xbump", account=RELAYER, nonce=4, items=(items[2].id, items[3].id), max_fee=13,
-                           priority_fee=2, sent_at=time.time())
+    bump = SentTransaction(
+        hash="0xbump",
+        account=RELAYER,
+        nonce=4,
+        items=(items[2].id, items[3].id),
+        max_fee=13,
+        priority_fee=2,
+        sent_at=time.time(),
+    )
     queue.add_transaction(bump)
     first, second = queue.in_flight(RELAYER)
     assert (first.nonce, second.nonce) == (3, 4)

@@ -319,11 +319,14 @@ class Queue:
             rows = run.all("SELECT status, COUNT(*) FROM relay_proofs GROUP BY status")
         return {status: 0 for status in STATUSES} | {status: int(n) for status, n in rows}
 
-    def waiting(self) -> tuple[int, float | None]:
-        """How many proofs are queued, and when the oldest of them was queued (time.time(); None if none is)."""
+    def waiting(self) -> tuple[int, float | None, int]:
+        """How many proofs are queued, when the oldest of them was queued (time.time(); None if none is), and how
+        many of them travel alone."""
         with self._transaction(write=False) as run:
-            count, oldest = run.one("SELECT COUNT(*), MIN(created) FROM relay_proofs WHERE status = 'queued'")
-        return int(count), None if oldest is None else float(oldest)
+            count, oldest, alone = run.one(
+                "SELECT COUNT(*), MIN(created), COALESCE(SUM(alone), 0) FROM relay_proofs WHERE status = 'queued'"
+            )
+        return int(count), None if oldest is None else float(oldest), int(alone)
 
     # ------------------------------------------------------------------ the sender's side
 
@@ -468,7 +471,7 @@ class Claim:
 def _insert_transaction(run: _Run, sent: SentTransaction) -> None:
     run.execute(
         "INSERT INTO relay_transactions (hash, account, nonce, items, max_fee, priority_fee, sent_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO UPDATE SET sent_at = excluded.sent_at",
         (
             sent.hash,
             sent.account,
