@@ -21,6 +21,17 @@ interface IGroth16Verifier {
     ) external view returns (bool);
 }
 
+/// @title IGroth16AggregateVerifier
+/// @notice The function of a generated aggregate verifier (`zkproof/keys/aggregate_verifier.py`): many Groth16 proofs
+///         of one circuit with two public signals, checked with one multi-pairing.
+interface IGroth16AggregateVerifier {
+    /// @notice Checks every proof against the verifying key compiled into the verifier.
+    /// @param items One item per proof: `[a0, a1, b00, b01, b10, b11, c0, c1, signal0, signal1]`, the proof's words
+    ///        in the order `IGroth16Verifier.verifyProof` takes them, then its public signals `[commitment, binding]`.
+    /// @return True if every proof is valid for its public signals (false for an empty list).
+    function verifyProofs(uint256[10][] calldata items) external view returns (bool);
+}
+
 /// @title IDigitRegistry
 /// @notice A registry of zero-knowledge proofs that a private, committed 28×28 image is classified as a
 ///         digit by a registered neural network. Each commitment is recorded once, in one storage slot.
@@ -52,6 +63,18 @@ interface IDigitRegistry {
         uint48 timestamp;
     }
 
+    /// @notice One proof relayed in `submitMany`, bound to its own submitter, who need not send it.
+    /// @param commitment The circuit's public output, the commitment to the image.
+    /// @param submitter The account the proof is bound to, recorded as the record's submitter.
+    /// @param digit The claimed digit.
+    /// @param proof The Groth16 proof `[a0, a1, b00, b01, b10, b11, c0, c1]`, in the verifier's order.
+    struct RelayedProof {
+        uint256 commitment;
+        address submitter;
+        uint8 digit;
+        uint256[8] proof;
+    }
+
     /// @notice No model is registered under `modelId`.
     error UnknownModel(uint32 modelId);
     /// @notice The model `modelId` has been deactivated and accepts no new classifications.
@@ -66,8 +89,16 @@ interface IDigitRegistry {
     error CommitmentOutOfField(uint256 commitment);
     /// @notice `commitment` has already been recorded.
     error AlreadyRecorded(uint256 commitment);
-    /// @notice The verifier rejected the proof for these public signals.
+    /// @notice The verifier rejected the proof for these public signals (in `submitMany`: at least one of them).
     error InvalidProof();
+    /// @notice The model `modelId` has no aggregate verifier, so `submitMany` cannot take its proofs.
+    error NoAggregateVerifier(uint32 modelId);
+    /// @notice The model `modelId` has an aggregate verifier already; it is registered once.
+    error AggregateVerifierAlreadyRegistered(uint32 modelId);
+    /// @notice `submitMany` was given no proof.
+    error NothingToSubmit();
+    /// @notice A relayed proof names no submitter (the zero address cannot hold a record).
+    error ZeroSubmitter();
 
     /// @notice Emitted when the owner registers a model.
     /// @param modelId The model's identifier.
@@ -82,6 +113,17 @@ interface IDigitRegistry {
     /// @notice Emitted when the owner deactivates a model.
     /// @param modelId The model's identifier.
     event ModelDeactivated(uint32 indexed modelId);
+
+    /// @notice Emitted when the owner registers a model's aggregate verifier.
+    /// @param modelId The model's identifier.
+    /// @param verifier The aggregate verifier of the model's circuit.
+    event AggregateVerifierRegistered(uint32 indexed modelId, address verifier);
+
+    /// @notice Emitted by `submitMany` for a relayed proof whose commitment is recorded already (before the call, or
+    ///         earlier in the same call): it is neither verified nor recorded again.
+    /// @param commitment The commitment.
+    /// @param submitter The submitter the skipped proof names.
+    event RecordSkipped(uint256 indexed commitment, address indexed submitter);
 
     /// @notice Emitted for each proven classification; the only record of aggregates (counts, lists).
     /// @param commitment The commitment to the private image (and salt).
@@ -117,6 +159,26 @@ interface IDigitRegistry {
     /// @param commitment The circuit's public output, the commitment to the image.
     /// @param proof The Groth16 proof `[a0, a1, b00, b01, b10, b11, c0, c1]`, in the verifier's order.
     function submit(uint32 modelId, uint8 digit, uint256 commitment, uint256[8] calldata proof) external;
+
+    /// @notice Records many relayed proofs of model `modelId`, each bound to its own submitter, whoever sends them; the
+    ///         proofs are checked together by the model's aggregate verifier.
+    /// @dev A proof whose commitment is recorded already (before, or earlier in the list) is skipped with
+    ///      `RecordSkipped`; every other one is recorded as `submit` records it, with its submitter, and then all of
+    ///      them are verified in one call: if any is invalid, the whole call reverts (`InvalidProof`). A malformed
+    ///      item (digit, commitment, zero submitter) reverts the whole call too.
+    /// @param modelId The model whose circuit was proven.
+    /// @param items The proofs, with their commitments, submitters and digits.
+    function submitMany(uint32 modelId, RelayedProof[] calldata items) external;
+
+    /// @notice Registers the aggregate verifier of model `modelId` (owner only, once per model).
+    /// @param modelId A registered model.
+    /// @param verifier The aggregate verifier of the model's circuit.
+    function registerAggregateVerifier(uint32 modelId, address verifier) external;
+
+    /// @notice The aggregate verifier of model `modelId`; zero if none.
+    /// @param modelId The model's identifier.
+    /// @return The aggregate verifier's address.
+    function aggregateVerifierOf(uint32 modelId) external view returns (address);
 
     /// @notice The record of `commitment`; all fields zero if it has never been recorded.
     /// @param commitment The commitment to look up.

@@ -45,7 +45,7 @@ class ModelNotRegistered(RegistryError):
 
 @dataclass(frozen=True)
 class RegisteredModel:
-    """One model of a registry: its id and name, its verifier, and the hashes it was registered with."""
+    """One model of a registry: its id and name, its verifiers, and the hashes it was registered with."""
 
     model_id: int
     model: str
@@ -54,6 +54,8 @@ class RegisteredModel:
     ceremony_sha256: str
     key_warning: str = ""
     """Why the key is not production-ready, when it was deployed anyway (`--allow-development-key`)."""
+    aggregate_verifier: str = ""
+    """The model's aggregate verifier (`submitMany`); empty in a record older than it."""
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """Python client of the on-chain DigitRegistry, through Ape (its BatchRegistry: `zkproof.chain.batch_registry`).
 
 `Registry` holds a live registry contract, its deployment record (`deployments/<ecosystem>-<network>.json`) and
-the registered model it proves with: `Registry.deploy` deploys a model's verifier and a registry, registers the
-model with the sha256 of its ONNX file and of its ceremony transcript, and writes the record once every
-transaction is in; `Registry.register` adds another model to a live registry (an upgrade without redeploying);
+the registered model it proves with: `Registry.deploy` deploys a model's verifier, its aggregate verifier and a
+registry, registers the model with the sha256 of its ONNX file and of its ceremony transcript and its aggregate
+verifier, and writes the record once every transaction is in; `Registry.register` adds another model to a live
+registry (an upgrade without redeploying); `Registry.submit_many` records many people's proofs in one transaction;
 `Registry.connect` reads the record back and checks it against the chain (same chain, same block, code at the
 address, every model registered as recorded), so a stale record is reported in one line instead of failing
 somewhere later. Aggregates come from the registry's
@@ -13,6 +14,7 @@ somewhere later. Aggregates come from the registry's
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,7 +35,13 @@ from zkproof.chain.deployments import (
 )
 from zkproof.chain.records import Classification, Record, tally
 from zkproof.digest import file_sha256
-from zkproof.paths import DEFAULT_MODEL, manifest_path, onnx_path, verifier_contract
+from zkproof.paths import (
+    DEFAULT_MODEL,
+    aggregate_verifier_contract,
+    manifest_path,
+    onnx_path,
+    verifier_contract,
+)
 from zkproof.progress import Log
 
 if TYPE_CHECKING:
@@ -46,6 +54,11 @@ DEFAULT_MODEL_ID = 1
 REGISTRY_CONTRACT = "DigitRegistry"
 SUBMIT_GAS_BUDGET = 252_000
 """The most a `submit` may cost (receipt gasUsed, for any proof): the figure the README promises."""
+RELAYED_GAS_PER_DIGIT_GOAL = 85_000
+"""What a `submitMany` of 32 proofs should cost per proof (receipt gasUsed / 32)."""
+
+RelayedItem = tuple[int, str, int, list[int]]
+"""A `RelayedProof` as `submitMany` takes it: commitment, submitter, digit, the proof's eight words."""
 
 
 class Registry:
@@ -70,6 +83,16 @@ class Registry:
         return self.deployment.registry
 
     @property
+    def aggregate_verifier(self) -> str | None:
+        """The aggregate verifier of this registry's model on the chain (`submitMany`), or None if it has none (or
+        the registry predates aggregate verifiers)."""
+        try:
+            address = str(self.contract.aggregateVerifierOf(self.model_id))
+        except (ApeException, ValueError):
+            return None
+        return None if int(address, 16) == 0 else address
+
+    @property
     def model_id(self) -> int:
         return self.registered_model.model_id
 
@@ -91,7 +114,8 @@ class Registry:
     def deploy(cls, owner: AccountAPI, *, model: str = DEFAULT_MODEL, model_id: int = DEFAULT_MODEL_ID,
                directory: Path | None = DEPLOYMENTS, allow_development_key: bool = False,
                ptau: Path | None = None) -> Registry:
-        """Deploy the model's verifier and a registry owned by `owner`, then register the model.
+        """Deploy the model's verifier and aggregate verifier and a registry owned by `owner`, then register the
+        model and its aggregate verifier.
 
         Nothing is sent unless the model's artifacts belong to its ONNX file (`build.check_ties`: RegistryError)
         and, on a chain that is not a local development chain, its key is production-ready (checked with the
@@ -117,8 +141,8 @@ class Registry:
 
     def register(self, owner: AccountAPI, model: str, model_id: int | None = None, *,
                  allow_development_key: bool = False, ptau: Path | None = None) -> Registry:
-        """Deploy `model`'s verifier and register the model with this registry under `model_id` (default: one
-        past the largest recorded id), then add it to the record; return this registry proving with it.
+        """Deploy `model`'s verifier and aggregate verifier and register both with this registry under `model_id`
+        (default: one past the largest recorded id), then add it to the record; return this registry proving with it.
 
         Refused before anything is sent (RegistryError) when the model is registered already, when `owner` does
         not own the registry, or when the model's key and verifier are not those of its ONNX file
@@ -197,6 +221,9 @@ class Registry:
                 return f"model #{entry.model_id} was registered with another ONNX file"
             if "0x" + bytes(model.ceremonySha256).hex() != entry.ceremony_sha256:
                 return f"model #{entry.model_id} was registered with another ceremony transcript"
+            aggregate = entry.aggregate_verifier.lower()
+            if aggregate and str(self.contract.aggregateVerifierOf(entry.model_id)).lower() != aggregate:
+                return f"registry {recorded.registry} does not hold model #{entry.model_id}'s aggregate verifier"
         return None
 
     # ------------------------------------------------------------------ using it
@@ -209,6 +236,20 @@ class Registry:
             raise RegistryError(f"the proof is bound to {proof.submitter}, not to the sender {sender.address}")
         return self.contract.submit(self.model_id, proof.digit, proof.commitment, proof.words(), sender=sender,
                                     **txn_kwargs)
+
+    def relayed_items(self, proofs: Sequence[Proof]) -> list[RelayedItem]:
+        """The proofs as `submitMany` takes them, each with its own submitter (RegistryError if one was made with
+        another model)."""
+        for proof in proofs:
+            if proof.model != self.model:
+                raise RegistryError(f"a proof was made with {proof.model}, this registry proves with {self.model}")
+        return [(proof.commitment, proof.submitter, proof.digit, proof.words()) for proof in proofs]
+
+    def submit_many(self, proofs: Sequence[Proof], sender: AccountAPI, **txn_kwargs: Any) -> ReceiptAPI:
+        """Record many proofs of this registry's model in one transaction from `sender` (any account: each proof
+        stays bound to, and is recorded for, its own submitter). A proof whose commitment is recorded already is
+        skipped (`RecordSkipped`); if any other one is invalid, nothing is recorded (`InvalidProof`)."""
+        return self.contract.submitMany(self.model_id, self.relayed_items(proofs), sender=sender, **txn_kwargs)
 
     def record_of(self, commitment: int) -> Record | None:
         """The record of `commitment`, or None if it has never been proven."""
@@ -280,12 +321,16 @@ def _admissible(model: str, allow_development_key: bool, ptau: Path | None) -> s
 
 def _register(contract: ContractInstance, owner: AccountAPI, model: str, model_id: int,
               ceremony: str, key_warning: str) -> RegisteredModel:
-    """Deploy `model`'s verifier and register it with `contract` under `model_id`; return its record entry."""
+    """Deploy `model`'s verifier and aggregate verifier and register them with `contract` under `model_id`; return
+    its record entry."""
     verifier = owner.deploy(contract_container(verifier_contract(model)))
+    aggregate = owner.deploy(contract_container(aggregate_verifier_contract(model)))
     digest = file_sha256(onnx_path(model))
     contract.registerModel(model_id, verifier.address, bytes.fromhex(digest), bytes.fromhex(ceremony), model,
                            sender=owner)
+    contract.registerAggregateVerifier(model_id, aggregate.address, sender=owner)
     return RegisteredModel(model_id=model_id, model=model, verifier=str(verifier.address),
-                           onnx_sha256="0x" + digest, ceremony_sha256="0x" + ceremony, key_warning=key_warning)
+                           onnx_sha256="0x" + digest, ceremony_sha256="0x" + ceremony, key_warning=key_warning,
+                           aggregate_verifier=str(aggregate.address))
 
 
