@@ -94,14 +94,18 @@ def verify_offline(proof: Proof) -> None:
         )
 
 
-def check_registry(proof: Proof, registry: Registry) -> None:
-    """The registry's own pre-checks, by eth_call: Refused 400 if the model cannot be relayed or is inactive, or if
-    the commitment is recorded already. A node that does not answer raises its NodeError (the caller's 503)."""
+def check_model(proof: Proof, registry: Registry) -> None:
+    """Refused 400 unless the registry relays the proof's model and the model is active (by eth_call; a node that
+    does not answer raises its NodeError, the caller's 503)."""
     problem = registry.unrelayable(proof.model)
     if problem:
         raise Refused(400, problem)
     if not registry.model_active(proof.model):
         raise Refused(400, f"model {proof.model} is deactivated in the registry: it records no new proofs")
+
+
+def check_unrecorded(proof: Proof, registry: Registry) -> None:
+    """Refused 400 if the registry has recorded the commitment already (`recordOf`, by eth_call)."""
     record = registry.record_of(proof.commitment)
     if record is not None:
         raise Refused(

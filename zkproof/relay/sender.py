@@ -84,14 +84,16 @@ class Sender:
     # ------------------------------------------------------------------ the loop
 
     def run(self, stop: threading.Event, poll: float = 0.5) -> None:
-        """Step every `poll` seconds until `stop` is set, holding the account; a node that does not answer is
-        reported once and asked again after `wait`."""
-        hold = self.queue.hold(self.account)
-        try:
-            while not stop.is_set():
-                stop.wait(poll if self.step() else max(poll, self._backoff()))
-        finally:
-            hold.release()
+        """Step every `poll` seconds until `stop` is set (the caller holds the account: `Queue.hold`). A node that
+        does not answer, or a step that fails, is reported and tried again after a pause."""
+        while not stop.is_set():
+            try:
+                answered = self.step()
+            except Exception as error:  # the HTTP side goes on taking proofs: say so, and try again
+                self.last_error = f"the sender failed: {type(error).__name__}: {error}"
+                self.log(f"relayer: {self.last_error}")
+                answered = False
+            stop.wait(poll if answered else max(poll, self._backoff()))
 
     def step(self) -> bool:
         """Reconcile, then send if a transaction is due; whether the node answered."""
