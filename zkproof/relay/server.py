@@ -133,7 +133,7 @@ def _handler(relay: Relay, log: Log) -> type[BaseHTTPRequestHandler]:
             except Refused as refusal:
                 self._error(refusal.status, str(refusal))
                 return
-            log(f"relay: queued {item.id} (digit {item.digit} for {item.submitter})")
+            log(f"relayer: queued {item.id} (digit {item.digit} for {item.submitter})")
             self._answer(202, {"id": item.id, "status": item.status})
 
         def _refuse_method(self) -> None:
@@ -182,7 +182,7 @@ def _handler(relay: Relay, log: Log) -> type[BaseHTTPRequestHandler]:
             except (ConnectionError, TimeoutError):
                 self.close_connection = True
             except Exception as error:  # one request's bug must not take the server down
-                log(f"relay: {self.command} {self.path} failed: {type(error).__name__}: {error}")
+                log(f"relayer: {self.command} {self.path} failed: {type(error).__name__}: {error}")
                 self.close_connection = True
                 if not self.wfile.closed:
                     self._error(500, f"the relayer failed: {type(error).__name__}")
