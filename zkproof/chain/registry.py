@@ -46,7 +46,7 @@ from zkproof.progress import Log
 
 if TYPE_CHECKING:
     from ape.api import AccountAPI, ReceiptAPI
-    from ape.contracts import ContractInstance
+    from ape.contracts import ContractContainer, ContractInstance
 
     from zkproof.proving.proof import Proof
 
@@ -296,7 +296,12 @@ class Registry:
 
 
 def ceremony_sha256(model: str) -> str:
-    """The sha256 of the trusted-setup transcript of a model's committed key, from its manifest."""
+    """The sha256 of the trusted-setup transcript of a model's committed key, from its manifest; zero for a
+    development key made on this machine (no transcript: a single party's setup)."""
+    from zkproof.keys import native_setup
+
+    if native_setup.made_here(model):
+        return "00" * 32
     path = manifest_path(model)
     try:
         return json.loads(path.read_text())["ceremony"]["transcript_sha256"]
@@ -319,12 +324,26 @@ def _admissible(model: str, allow_development_key: bool, ptau: Path | None) -> s
     return admit_key(model, allow_development_key=allow_development_key, ptau=ptau)
 
 
+def _verifier_containers(model: str) -> tuple[ContractContainer, ContractContainer]:
+    """The verifier and aggregate verifier of `model`: the project's compiled contracts, or, for a development key
+    made on this machine (an imported model), compiled from build/ (`zkproof.chain.solidity`)."""
+    from zkproof.keys import native_setup
+
+    names = verifier_contract(model), aggregate_verifier_contract(model)
+    if not native_setup.made_here(model):
+        return contract_container(names[0]), contract_container(names[1])
+    from zkproof.chain.solidity import container
+
+    return tuple(container(path, name) for path, name in zip(native_setup.verifiers(model), names, strict=True))
+
+
 def _register(contract: ContractInstance, owner: AccountAPI, model: str, model_id: int,
               ceremony: str, key_warning: str) -> RegisteredModel:
     """Deploy `model`'s verifier and aggregate verifier and register them with `contract` under `model_id`; return
     its record entry."""
-    verifier = owner.deploy(contract_container(verifier_contract(model)))
-    aggregate = owner.deploy(contract_container(aggregate_verifier_contract(model)))
+    single, aggregate = _verifier_containers(model)
+    verifier = owner.deploy(single)
+    aggregate = owner.deploy(aggregate)
     digest = file_sha256(onnx_path(model))
     contract.registerModel(model_id, verifier.address, bytes.fromhex(digest), bytes.fromhex(ceremony), model,
                            sender=owner)

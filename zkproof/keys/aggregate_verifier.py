@@ -80,9 +80,9 @@ def generate(model: str) -> str:
     return solidity(vkey, aggregate_verifier_contract(model), model)
 
 
-def write(model: str, log: Log = print) -> Path:
-    """Write `model`'s aggregate verifier into contracts/verifiers/; return its path."""
-    path = aggregate_verifier_source(model)
+def write(model: str, log: Log = print, path: Path | None = None) -> Path:
+    """Write `model`'s aggregate verifier to `path` (default: contracts/verifiers/); return its path."""
+    path = aggregate_verifier_source(model) if path is None else path
     path.write_text(generate(model))
     log(f"wrote {path.relative_to(ROOT)}")
     return path

@@ -24,7 +24,7 @@ from zkproof.circuit.compiler import (
     shown,
 )
 from zkproof.digest import file_sha256
-from zkproof.keys import aggregate_verifier, ceremony, phase2
+from zkproof.keys import aggregate_verifier, ceremony, native_setup, phase2
 from zkproof.keys.ceremony import CeremonyError
 from zkproof.model import quantize
 from zkproof.paths import (
@@ -51,8 +51,10 @@ TIES_CHECKED = BUILD / "ties-checked.json"
 
 
 def models() -> list[str]:
-    """Every model with committed artifacts (artifacts/<model>/manifest.json), the default first, then by name."""
-    built = [path.parent.name for path in ARTIFACTS.glob("*/manifest.json")]
+    """Every model with committed artifacts (artifacts/<model>/manifest.json, not a development key made here by
+    `native_setup`), the default first, then by name."""
+    built = [path.parent.name for path in ARTIFACTS.glob("*/manifest.json")
+             if not native_setup.made_here(path.parent.name)]
     return sorted(built, key=lambda model: (model != DEFAULT_MODEL, model))
 
 
@@ -203,18 +205,26 @@ def check_ties(model: str) -> None:
     for name, path in (("wasm", wasm_path(model)), ("zkey", zkey_path(model))):
         if not path.is_file() or file_sha256(path) != recorded[f"{name}_sha256"]:
             raise BuildError(f"{shown(path)} is not the {name} its manifest names: rebuild")
-    _check_key_exports(model, recorded["zkey_sha256"])
-    aggregate = aggregate_verifier_source(model)
+    solidity, aggregate = verifier_sources(model)
+    _check_key_exports(model, recorded["zkey_sha256"], solidity)
     if not aggregate.is_file() or aggregate.read_text() != aggregate_verifier.generate(model):
         raise BuildError(f"{shown(aggregate)} is not the aggregate verifier of the key: rebuild")
 
 
-def _check_key_exports(model: str, zkey_sha256: str) -> None:
+def verifier_sources(model: str, log: Log = quiet) -> tuple[Path, Path]:
+    """A model's Solidity verifier and aggregate verifier: committed in contracts/verifiers/ with its key, or, for a
+    development key made on this machine (`native_setup`), in build/ (written from the key when missing)."""
+    if native_setup.made_here(model):
+        return native_setup.verifiers(model, log)
+    return verifier_source(model), aggregate_verifier_source(model)
+
+
+def _check_key_exports(model: str, zkey_sha256: str, solidity: Path) -> None:
     """The verification key and the verifier contract are those of the key (BuildError if not). A positive answer
     is remembered in build/ for these exact three files (exporting the verifier again takes about a second)."""
     import groth16py
 
-    vkey, solidity = verification_key_path(model), verifier_source(model)
+    vkey = verification_key_path(model)
     if not vkey.is_file() or not solidity.is_file():
         raise BuildError(f"{shown(vkey)} or {shown(solidity)} is missing: rebuild")
     tied = f"{zkey_sha256}:{file_sha256(vkey)}:{file_sha256(solidity)}"

@@ -21,10 +21,11 @@ import groth16py
 from zkproof.circuit import compiler
 from zkproof.circuit import generate as circuit
 from zkproof.digest import file_sha256
-from zkproof.keys import ceremony, dev_zkey
+from zkproof.keys import aggregate_verifier, ceremony, dev_zkey
 from zkproof.keys.batch_keys import DEVELOPMENT_SETUP, peak_rss_mb
 from zkproof.model import quantize
 from zkproof.paths import (
+    aggregate_verifier_contract,
     artifact_dir,
     circuit_path,
     compile_dir,
@@ -50,21 +51,25 @@ def made_here(model: str) -> bool:
     return path.is_file() and json.loads(path.read_text()).get("setup") == DEVELOPMENT_SETUP
 
 
-def verifier_path(model: str) -> Path:
-    """The Solidity verifier of a key made here: beside the model's compile in build/, never in contracts/."""
-    return compile_dir(model) / f"{verifier_contract(model)}.sol"
+def verifier_paths(model: str) -> tuple[Path, Path]:
+    """The Solidity verifier and aggregate verifier of a key made here: beside the model's compile in build/, never
+    in contracts/."""
+    return (compile_dir(model) / f"{verifier_contract(model)}.sol",
+            compile_dir(model) / f"{aggregate_verifier_contract(model)}.sol")
 
 
-def verifier(model: str, log: Log = print) -> Path:
-    """The Solidity verifier of a key made here, exported from the key if build/ lacks it (a key made before the
-    last `make clean`, or on another checkout of the same files)."""
-    path = verifier_path(model)
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
+def verifiers(model: str, log: Log = print) -> tuple[Path, Path]:
+    """The verifier and aggregate verifier of a key made here, written from the key where build/ lacks them (a key
+    made before the last `make clean`, or in another checkout of the same files)."""
+    single, aggregate = verifier_paths(model)
+    single.parent.mkdir(parents=True, exist_ok=True)
+    if not single.is_file():
         with tempfile.TemporaryDirectory() as scratch:
-            ceremony.export_verifier(zkey_path(model), Path(scratch) / "verification_key.json", path,
+            ceremony.export_verifier(zkey_path(model), Path(scratch) / "verification_key.json", single,
                                      verifier_contract(model), log)
-    return path
+    if not aggregate.is_file():
+        aggregate_verifier.write(model, log, aggregate)
+    return single, aggregate
 
 
 def ready(model: str) -> bool:
@@ -97,8 +102,9 @@ def build(model: str, log: Log = print) -> dict:
     dev_zkey.write(key, compiled.r1cs, zkey_path(model), log)
     seconds = round(time.perf_counter() - started)
     log(f"key ready in {seconds} s (peak memory {peak_rss_mb():,.0f} MB)")
-    ceremony.export_verifier(zkey_path(model), verification_key_path(model), verifier_path(model),
+    ceremony.export_verifier(zkey_path(model), verification_key_path(model), verifier_paths(model)[0],
                              verifier_contract(model), log)
+    aggregate_verifier.write(model, log, verifier_paths(model)[1])
     shutil.copyfile(compiled.wasm, wasm_path(model))
     manifest = {"model": model, "constraints": compiled.constraints, "setup": DEVELOPMENT_SETUP,
                 "setup_seconds": seconds, "setup_peak_mb": round(peak_rss_mb()),
