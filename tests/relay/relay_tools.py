@@ -22,9 +22,9 @@ from zkproof.relay.client import RelayClient, RelayError
 
 APE = shutil.which("ape")
 NETWORK = "ethereum:local:foundry"
-RELAYER_ACCOUNT = "TEST::9"
-RELAYER_ADDRESS = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720"
-"""anvil's tenth test account, TEST::9."""
+RELAYER_ACCOUNT, RELAYER_ADDRESS = "TEST::9", "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720"
+SECOND_ACCOUNT, SECOND_ADDRESS = "TEST::8", "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f"
+"""anvil's last two test accounts."""
 
 
 def free_port() -> int:
@@ -50,8 +50,18 @@ class Anvil:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> Anvil:
-        self.process = subprocess.Popen(["anvil", "--host", "127.0.0.1", "--port", str(self.port), "--silent",
-                                         "--state", str(self.folder / "anvil-state.json")])
+        self.process = subprocess.Popen(
+            [
+                "anvil",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--silent",
+                "--state",
+                str(self.folder / "anvil-state.json"),
+            ]
+        )
         _wait_for(lambda: socket.socket().connect_ex(("127.0.0.1", self.port)) == 0, "anvil", 20)
         return self
 
@@ -87,8 +97,9 @@ class Anvil:
     def recorded_events(self, registry: str) -> list[int]:
         """The commitment of every ClassificationRecorded event of the registry, in order."""
         topic = "0x" + keccak(text="ClassificationRecorded(uint256,address,uint32,uint8)").hex()
-        logs = self.rpc("eth_getLogs", {"address": registry, "fromBlock": "0x0", "toBlock": "latest",
-                                        "topics": [topic]})
+        logs = self.rpc(
+            "eth_getLogs", {"address": registry, "fromBlock": "0x0", "toBlock": "latest", "topics": [topic]}
+        )
         return [int(log["topics"][1], 16) for log in logs]
 
 
@@ -98,16 +109,26 @@ def environment(node: Anvil, records: Path) -> dict[str, str]:
 
 def deploy(node: Anvil, records: Path) -> str:
     """`ape run deploy` on the anvil; the registry's address."""
-    subprocess.run([APE, "run", "deploy", "--network", NETWORK, "--account", "TEST::0"], cwd=ROOT,
-                   env=environment(node, records), check=True, capture_output=True, text=True, timeout=300)
+    subprocess.run(
+        [APE, "run", "deploy", "--network", NETWORK, "--account", "TEST::0"],
+        cwd=ROOT,
+        env=environment(node, records),
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return json.loads((records / "ethereum-local.json").read_text())["registry"]
 
 
 class Relayer:
     """`ape run relay` on the anvil, with its queue in `database`; its stderr kept in `log`."""
 
-    def __init__(self, node: Anvil, records: Path, database: str, log: Path, *options: str) -> None:
+    def __init__(
+        self, node: Anvil, records: Path, database: str, log: Path, *options: str, account: str = RELAYER_ACCOUNT
+    ) -> None:
         self.node, self.records, self.database, self.log, self.options = node, records, database, log, options
+        self.account = account
         self.port = free_port()
         self.client = RelayClient(f"http://127.0.0.1:{self.port}", timeout=5)
         self.process: subprocess.Popen | None = None
@@ -115,9 +136,25 @@ class Relayer:
     def start(self) -> Relayer:
         with self.log.open("a") as log:
             self.process = subprocess.Popen(
-                [APE, "run", "relay", "--network", NETWORK, "--account", RELAYER_ACCOUNT, "--port", str(self.port),
-                 "--database", self.database, *self.options],
-                cwd=ROOT, env=environment(self.node, self.records), stdout=subprocess.DEVNULL, stderr=log)
+                [
+                    APE,
+                    "run",
+                    "relay",
+                    "--network",
+                    NETWORK,
+                    "--account",
+                    self.account,
+                    "--port",
+                    str(self.port),
+                    "--database",
+                    self.database,
+                    *self.options,
+                ],
+                cwd=ROOT,
+                env=environment(self.node, self.records),
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
         _wait_for(self._answers, f"the relayer (log: {self.log.read_text()[-500:]})", 120)
         return self
 

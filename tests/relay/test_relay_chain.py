@@ -9,7 +9,7 @@ import itertools
 
 import numpy as np
 import pytest
-from relay_tools import RELAYER_ADDRESS, Anvil, Relayer, deploy
+from relay_tools import RELAYER_ADDRESS, SECOND_ACCOUNT, SECOND_ADDRESS, Anvil, Relayer, deploy
 
 from zkproof.model.data import load_split
 from zkproof.proving import prover
@@ -117,9 +117,31 @@ def test_a_node_restarted_without_its_pool_loses_and_duplicates_nothing(chain, p
     node.automine(False)
     ids = [running.client.send(proof) for proof in batch]
     running.wait_until(ids, "sent")
-    node.stop()   # the pool, and the transaction in it, die with the node
+    node.stop()  # the pool, and the transaction in it, die with the node
     node.start()  # its blocks come back (mining at once again)
     final = running.wait_until(ids, "recorded", timeout=90)
     assert len({status["transaction"] for status in final}) == 1 and node.nonce(RELAYER_ADDRESS) == before + 1
     _recorded_once(node, registry, batch)
     assert "lost the transactions from nonce" in running.log.read_text()
+
+
+def test_two_relayers_share_a_postgresql_queue_and_send_nothing_twice(chain, proofs, postgres, tmp_path):
+    """Two relayer processes, each its own account, one queue in PostgreSQL: proofs handed to either are recorded
+    once, in transactions of either (which takes which is a race: tests/relay/test_queue.py shows the sharing)."""
+    node, records, registry = chain
+    database = postgres.database()
+    options = ("--per-transaction", "2", "--wait", "0.5")
+    first = Relayer(node, records, database, tmp_path / "first.log", *options).start()
+    second = Relayer(node, records, database, tmp_path / "second.log", *options, account=SECOND_ACCOUNT).start()
+    try:
+        before = {address: node.nonce(address) for address in (RELAYER_ADDRESS, SECOND_ADDRESS)}
+        batch = proofs(8)
+        ids = [(first, second)[k % 2].client.send(proof) for k, proof in enumerate(batch)]
+        final = first.wait_until(ids, "recorded", timeout=90)
+        assert second.statuses(ids) == final  # one queue, seen from either
+        sent = {address: node.nonce(address) - before[address] for address in before}
+        assert sum(sent.values()) == len({status["transaction"] for status in final})
+        _recorded_once(node, registry, batch)
+    finally:
+        first.stop()
+        second.stop()
