@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from zkproof.relay.queue import AccountBusy, DuplicateCommitment, QueueFull, SentTransaction, open_queue
+from zkproof.relay.queue import AccountBusy, DuplicateCommitment, QueueError, QueueFull, SentTransaction, open_queue
 
 ALICE, BOB = "0x" + "a1" * 20, "0x" + "b2" * 20
 RELAYER, OTHER = "0x" + "11" * 20, "0x" + "22" * 20
@@ -210,3 +210,21 @@ def test_an_account_is_held_by_one_sender(queue, queue_target):
         other.hold(RELAYER).release()
     finally:
         other.close()
+
+
+def test_a_lost_database_connection_is_a_queue_error_and_the_next_call_reconnects(postgres):
+    import psycopg
+
+    queue = open_queue(postgres.database())
+    try:
+        item = _add(queue, 1)
+        with psycopg.connect(queue.target, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+        with pytest.raises(QueueError, match=r"the queue at postgresql://127\.0\.0\.1:\d+/relay_\d+ failed"):
+            queue.get(item.id)
+        assert queue.get(item.id) == item
+    finally:
+        queue.close()

@@ -19,7 +19,7 @@ import threading
 import time
 import zlib
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -231,6 +231,10 @@ class Queue:
     def _is_duplicate(self, error: Exception) -> bool:
         raise NotImplementedError
 
+    def _broken(self, error: Exception) -> bool:
+        """Whether `error` says the database or the connection failed (not the statement)."""
+        raise NotImplementedError
+
     def _lock_for_add(self, run: _Run) -> None:
         """Serialise `add`s, so a full queue's count cannot be outrun (SQLite's writers are serialised already)."""
 
@@ -251,9 +255,26 @@ class Queue:
 
     @contextmanager
     def _transaction(self, write: bool = True) -> Iterator[_Run]:
+        """One database transaction; a database that fails under it is a QueueError (its connection is dropped,
+        the next transaction opens a new one)."""
         connection = self._connection()
-        with self._begin(connection, write):
-            yield _Run(connection, self.placeholder)
+        try:
+            with self._begin(connection, write):
+                yield _Run(connection, self.placeholder)
+        except Exception as error:
+            if isinstance(error, QueueError) or not self._broken(error):
+                raise
+            self._drop(connection)
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise QueueError(f"the queue at {self.describe()} failed: {reason}") from error
+
+    def _drop(self, connection: Any) -> None:
+        with self._lock:
+            if connection in self._connections:
+                self._connections.remove(connection)
+        self._local.connection = None
+        with suppress(Exception):
+            connection.close()
 
     placeholder = "?"
 
@@ -541,6 +562,9 @@ class SqliteQueue(Queue):
     def _is_duplicate(self, error: Exception) -> bool:
         return isinstance(error, sqlite3.IntegrityError) and "commitment" in str(error)
 
+    def _broken(self, error: Exception) -> bool:
+        return isinstance(error, sqlite3.OperationalError)
+
     def hold(self, account: str) -> AccountHold:
         path = Path(f"{self.target}.{account.lower()}.lock")
         handle = path.open("a")
@@ -589,6 +613,11 @@ class PostgresQueue(Queue):
         import psycopg.errors
 
         return isinstance(error, psycopg.errors.UniqueViolation) and "commitment" in str(error)
+
+    def _broken(self, error: Exception) -> bool:
+        import psycopg
+
+        return isinstance(error, psycopg.OperationalError | psycopg.InterfaceError)
 
     def _lock_for_add(self, run: _Run) -> None:
         run.execute("SELECT pg_advisory_xact_lock(?)", (_ADD_LOCK,))
