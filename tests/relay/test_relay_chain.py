@@ -6,6 +6,7 @@ that did not need it."""
 from __future__ import annotations
 
 import itertools
+import time
 
 import numpy as np
 import pytest
@@ -145,3 +146,32 @@ def test_two_relayers_share_a_postgresql_queue_and_send_nothing_twice(chain, pro
     finally:
         first.stop()
         second.stop()
+
+
+def test_a_stuck_transaction_is_replaced_with_higher_fees(chain, proofs, relayer):
+    node, _, registry = chain
+    batch = proofs(2)
+    running = relayer("--per-transaction", "2", "--wait", "1", "--stuck-after", "1")
+    before = node.nonce(RELAYER_ADDRESS)
+    node.automine(False)
+    try:
+        ids = [running.client.send(proof) for proof in batch]
+        [stuck] = {status["transaction"] for status in running.wait_until(ids, "sent")}
+        _wait_for_line(running, "again with fees")
+        [replacement] = {status["transaction"] for status in running.statuses(ids)}
+        assert replacement != stuck and node.nonce(RELAYER_ADDRESS, "pending") == before + 1
+        node.rpc("evm_mine")
+    finally:
+        node.automine(True)
+    final = running.wait_until(ids, "recorded")
+    assert node.nonce(RELAYER_ADDRESS) == before + 1
+    mined = {status["transaction"] for status in final}
+    assert len(mined) == 1 and mined != {stuck}
+    _recorded_once(node, registry, batch)
+
+
+def _wait_for_line(relayer: Relayer, text: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in relayer.log.read_text():
+        assert time.monotonic() < deadline, f"no {text!r} in {relayer.log.read_text()}"
+        time.sleep(0.1)
