@@ -215,7 +215,7 @@ class RelayServer:
 
     def start(self) -> RelayServer:
         """Serve, and send from the sender's account, held for this relayer (AccountBusy if another holds it)."""
-        self.threads = [threading.Thread(target=self.http.serve_forever, name="relay-http", daemon=True)]
+        self.threads = [threading.Thread(target=self.http.serve_forever, args=(0.1,), name="relay-http", daemon=True)]
         if self.relay.sender is not None:
             self.hold = self.relay.queue.hold(self.relay.sender.account)
             self.threads.append(
