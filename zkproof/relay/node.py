@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import ape
 from ape.exceptions import ApeException, ContractLogicError
 from eth_utils import keccak
-from web3.exceptions import TransactionNotFound
+from web3.exceptions import TransactionNotFound, Web3Exception
 
 from zkproof.chain.records import Record
 from zkproof.proving.proof import Proof
@@ -72,7 +72,7 @@ def _answering(method: Callable[P, T]) -> Callable[P, T]:
                 return method(*args, **kwargs)
             except (NodeError, Reverted, ContractLogicError):
                 raise
-            except (ApeException, OSError, ValueError) as error:
+            except (ApeException, Web3Exception, OSError, ValueError) as error:
                 raise NodeError(_one_line(error)) from error
 
     return wrapper
@@ -87,15 +87,15 @@ class Node:
         self.address = str(account.address)
         self._lock = threading.RLock()
         self._relayable: set[str] = set()
+        self._models: dict[str, Registry] = {}
         event = registry.contract.ClassificationRecorded.abi
         self._recorded_topic = keccak(text=event.selector)
 
-    @property
-    def chain_id(self) -> int:
-        return self.registry.deployment.chain_id
-
     def using(self, model: str) -> Registry:
-        return self.registry.using(model)
+        """The registry proving with `model` (ModelNotRegistered if it has no such model)."""
+        if model not in self._models:
+            self._models[model] = self.registry.using(model)
+        return self._models[model]
 
     # ------------------------------------------------------------------ for the checks
 
