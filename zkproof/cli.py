@@ -12,6 +12,7 @@ import numpy as np
 
 from zkproof.bench.batch import bench_batch
 from zkproof.bench.import_cli import import_onnx
+from zkproof.bench.relay import bench_relay, relay_load
 from zkproof.keys.ceremony_cli import ceremony
 from zkproof.paths import CHECKOUT, DEFAULT_MODEL, ROOT, onnx_path
 
@@ -44,7 +45,8 @@ class FieldInteger(click.ParamType):
 model_option = click.option("--model", default=DEFAULT_MODEL, show_default=True, help="Model name under models/.")
 
 
-BUILD_COMMANDS = ("train", "quantize", "evaluate", "compile", "bench", "bench-batch", "ceremony")
+BUILD_COMMANDS = ("train", "quantize", "evaluate", "compile", "bench", "bench-batch", "bench-relay", "relay-load",
+                  "ceremony", "import-onnx")
 """The build tool chain: commands that read or write a checkout's sources, data and build folders."""
 
 
@@ -318,4 +320,6 @@ def bench(model: str, runs: int, against: str | None, pairs: int, as_json: bool)
 
 main.add_command(ceremony)
 main.add_command(bench_batch)
+main.add_command(bench_relay)
+main.add_command(relay_load)
 main.add_command(import_onnx)

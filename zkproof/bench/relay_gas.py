@@ -12,10 +12,11 @@ Run: `python -m zkproof.bench.relay_gas [--model NAME] [--counts 1,8,16,32,64]`.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 
-from zkproof.paths import DEFAULT_MODEL
+from zkproof.paths import BUILD, DEFAULT_MODEL
 from zkproof.progress import Log
 from zkproof.proving.proof import Proof
 from zkproof.statement import SALT_BITS
@@ -32,18 +33,35 @@ def submitter_address(index: int) -> str:
     return str(Account.from_key(keccak(text=f"zkmnist relay bench {index}")).address)
 
 
-def prove_relayed(count: int, model: str = DEFAULT_MODEL, log: Log = print) -> list[Proof]:
-    """Proofs of held-out digits 0..count-1, the i-th bound to `submitter_address(i)` with its own salt."""
+def _prove_one(job: tuple[int, int, str]) -> str:
+    """Proof `index` (held-out digit index mod 2,000, bound to `submitter_address(index mod accounts)`), as JSON."""
     from zkproof.model import data
     from zkproof.proving import prover
 
+    index, accounts, model = job
     images = data.load_split().held_out.images
-    proofs = []
-    for i in range(count):
-        proofs.append(prover.prove_image(images[i], submitter_address(i), salt=SALT_BASE + i, model=model))
-        if (i + 1) % 16 == 0 or i + 1 == count:
-            log(f"proved {i + 1}/{count}")
-    return proofs
+    image = images[index % len(images)]
+    return prover.prove_image(image, submitter_address(index % accounts), salt=SALT_BASE + index, model=model).to_json()
+
+
+def prove_relayed(count: int, model: str = DEFAULT_MODEL, log: Log = print, accounts: int | None = None) -> list[Proof]:
+    """Proofs of held-out digits 0..count-1, the i-th bound to `submitter_address(i mod accounts)` (default: each its
+    own account) with its own salt; proven on every core, and kept in build/bench/relay-proofs/ for the next run."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    accounts = count if accounts is None else accounts
+    cache = BUILD / "bench" / "relay-proofs" / f"{model}-{count}-{accounts}.json"
+    if cache.is_file():
+        return [Proof.from_json(text) for text in json.loads(cache.read_text())]
+    texts = []
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for text in pool.map(_prove_one, [(i, accounts, model) for i in range(count)], chunksize=8):
+            texts.append(text)
+            if len(texts) % 64 == 0 or len(texts) == count:
+                log(f"proved {len(texts)}/{count}")
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps(texts))
+    return [Proof.from_json(text) for text in texts]
 
 
 def relayed_gas(counts: Sequence[int] = COUNTS, model: str = DEFAULT_MODEL, log: Log = print) -> dict:
