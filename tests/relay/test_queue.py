@@ -3,12 +3,21 @@ two senders never take the same proof."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
 import pytest
 
-from zkproof.relay.queue import AccountBusy, DuplicateCommitment, QueueError, QueueFull, SentTransaction, open_queue
+from zkproof.relay.queue import (
+    POOL,
+    AccountBusy,
+    DuplicateCommitment,
+    QueueError,
+    QueueFull,
+    SentTransaction,
+    open_queue,
+)
 
 ALICE, BOB = "0x" + "a1" * 20, "0x" + "b2" * 20
 RELAYER, OTHER = "0x" + "11" * 20, "0x" + "22" * 20
@@ -228,3 +237,22 @@ def test_a_lost_database_connection_is_a_queue_error_and_the_next_call_reconnect
         assert queue.get(item.id) == item
     finally:
         queue.close()
+
+
+def test_threads_that_come_and_go_leave_no_connections_behind(queue):
+    """The HTTP server answers each request in a new thread: the queue's connections must not pile up with them."""
+    item = _add(queue, 1)
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(5):
+        threads = [threading.Thread(target=queue.get, args=(item.id,)) for _ in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(os.listdir("/proc/self/fd")) - before <= 3 * POOL  # a SQLite connection holds up to 3 files
+
+
+def test_a_claim_cannot_nest_another_transaction(queue):
+    with pytest.raises(RuntimeError, match="inside one of its own transactions"), queue.claim():
+        queue.counts()
+    assert queue.counts()["queued"] == 0

@@ -27,6 +27,8 @@ from typing import Any
 STATUSES = ("queued", "sent", "recorded", "refused")
 PENDING = ("queued", "sent")
 DEFAULT_CAPACITY = 10_000
+POOL = 8
+"""Idle database connections kept for the next transactions."""
 
 _COLUMNS = (
     "seq, id, model, digit, commitment, submitter, proof, status, account, nonce, tx_hash, block, reason, "
@@ -196,7 +198,7 @@ def _transaction(row: Sequence[Any]) -> SentTransaction:
 
 class Queue:
     """The queue in a database: `open_queue(target)` picks SQLite or PostgreSQL. Safe to use from many threads
-    (a connection per thread) and many processes."""
+    (connections pooled, at most POOL idle) and many processes."""
 
     skip_locked = ""
     """What `SELECT … FOR UPDATE` takes to skip rows another transaction holds ("" where writers are serialised)."""
@@ -204,7 +206,7 @@ class Queue:
     def __init__(self, target: str, capacity: int = DEFAULT_CAPACITY) -> None:
         self.target, self.capacity = target, capacity
         self._local = threading.local()
-        self._connections: list[Any] = []
+        self._idle: list[Any] = []
         self._lock = threading.Lock()
         with self._transaction() as run:
             self._create_schema(run)
@@ -245,46 +247,53 @@ class Queue:
 
     # ------------------------------------------------------------------ connections
 
-    def _connection(self) -> Any:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = self._local.connection = self._connect()
-            with self._lock:
-                self._connections.append(connection)
-        return connection
-
     @contextmanager
     def _transaction(self, write: bool = True) -> Iterator[_Run]:
-        """One database transaction; a database that fails under it is a QueueError (its connection is dropped,
-        the next transaction opens a new one)."""
-        connection = self._connection()
+        """One database transaction on a pooled connection; a database that fails under it is a QueueError (its
+        connection is dropped, the next transaction opens a new one). A thread cannot nest transactions (a claim
+        must not call the queue's other methods)."""
+        if getattr(self._local, "busy", False):
+            raise RuntimeError("the queue is used inside one of its own transactions")
+        connection = self._acquire()
+        self._local.busy = True
         try:
             with self._begin(connection, write):
                 yield _Run(connection, self.placeholder)
         except Exception as error:
             if isinstance(error, QueueError) or not self._broken(error):
+                self._release(connection)
                 raise
-            self._drop(connection)
+            with suppress(Exception):
+                connection.close()
             reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise QueueError(f"the queue at {self.describe()} failed: {reason}") from error
+        finally:
+            self._local.busy = False
+        self._release(connection)
 
-    def _drop(self, connection: Any) -> None:
+    def _acquire(self) -> Any:
         with self._lock:
-            if connection in self._connections:
-                self._connections.remove(connection)
-        self._local.connection = None
-        with suppress(Exception):
-            connection.close()
+            if self._idle:
+                return self._idle.pop()
+        return self._connect()
+
+    def _release(self, connection: Any) -> None:
+        """Keep an idle connection for the next transaction (at most POOL of them; the HTTP server's threads
+        come and go, their connections must not pile up)."""
+        with self._lock:
+            if len(self._idle) < POOL:
+                self._idle.append(connection)
+                return
+        connection.close()
 
     placeholder = "?"
 
     def close(self) -> None:
-        """Close every thread's connection (the queue is not used afterwards)."""
+        """Close the idle connections (the queue is not used afterwards)."""
         with self._lock:
-            connections, self._connections = self._connections, []
-        for connection in connections:
+            idle, self._idle = self._idle, []
+        for connection in idle:
             connection.close()
-        self._local = threading.local()
 
     # ------------------------------------------------------------------ the API's side
 
