@@ -9,8 +9,8 @@ the queue, and only then broadcast. Reconciling reads, for each nonce the accoun
   first), refused "recorded by another proof first" if it is someone else's; unrecorded proofs of a transaction
   that reverted are tried again one per transaction (or refused if they were alone), any other goes back to the
   queue (the nonce went to a transaction the relayer did not send);
-- pending (the node knows one of its transactions): after `stuck_after` seconds its fees are bumped
-  (`bump` times, a replacement at the same nonce; the older transactions stay known, whichever is mined counts);
+- pending (the node knows one of its transactions): after `stuck_after` seconds it is sent again at the same
+  nonce with its fees times `bump` (every transaction sent at a nonce is kept: whichever is mined counts);
 - vanished (the node knows none of them: it restarted, or the relayer died before broadcasting): its proofs and
   those of every later nonce go back to the queue, and the account's next nonce is this one again.
 So a proof is never lost (it is queued, in flight, or settled) and never recorded twice (the registry skips a
@@ -26,14 +26,11 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from zkproof.progress import Log, quiet
+from zkproof.relay.checks import Record
 from zkproof.relay.node import NodeError, Receipt, Reverted, Signed
 from zkproof.relay.queue import Flight, Item, Queue, SentTransaction
 
 ANOTHER_PROOF = "recorded by another proof first"
-
-
-class Record(Protocol):
-    submitter: str
 
 
 class Chain(Protocol):
@@ -57,7 +54,7 @@ class Chain(Protocol):
 
 
 class Sender:
-    """Sends `queue`'s proofs through `chain` from its account (held for this sender alone while it runs)."""
+    """Sends `queue`'s proofs through `chain` from its account (which its caller holds: `Queue.hold`)."""
 
     def __init__(
         self,
