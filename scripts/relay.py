@@ -76,6 +76,12 @@ def _log(line: str) -> None:
     show_default=True,
     help="Seconds before a transaction not yet mined is sent again with fees ×1.25.",
 )
+@click.option(
+    "--max-fee-gwei",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Fees are never bumped past this many gwei per gas (default: no cap).",
+)
 def cli(
     account,
     host: str,
@@ -87,6 +93,7 @@ def cli(
     rate: int,
     rate_window: float,
     stuck_after: float,
+    max_fee_gwei: float | None,
 ) -> None:
     """Serve the relayer's HTTP API (POST /v1/proofs, GET /v1/proofs/<id>, GET /v1/health) until interrupted."""
     with one_line_errors():
@@ -105,7 +112,10 @@ def cli(
         queue = open_queue(database if "://" in database else Path(database), capacity)
     except (QueueError, OSError) as error:
         raise click.ClickException(f"cannot open the queue {database}: {error}") from error
-    sender = Sender(queue, node, per_transaction=per_transaction, wait=wait, stuck_after=stuck_after, log=_log)
+    max_fee = None if max_fee_gwei is None else int(max_fee_gwei * 10**9)
+    sender = Sender(
+        queue, node, per_transaction=per_transaction, wait=wait, stuck_after=stuck_after, max_fee=max_fee, log=_log
+    )
     relay = Relay(
         queue,
         node,

@@ -222,3 +222,17 @@ def test_a_nonce_taken_by_someone_else_sends_the_proofs_again(queue, chain, cloc
     chain.mine()
     sender.step()
     assert {item.status for item in _settled(queue, items, chain)} == {"recorded"}
+
+
+def test_fees_are_not_bumped_past_the_cap(queue, chain, clock):
+    items = _queue(queue, [101, 102, 103])
+    sender = _sender(queue, chain, clock, max_fee=140)
+    sender.step()
+    for expected in (125, 140, 140):  # bumped, capped, then left as it is
+        clock.now += 30
+        sender.step()
+        assert chain.pool[0].signed.max_fee == expected
+    assert sender.lines.count("relayer: nonce 0 is stuck at the fee cap (140 wei per gas)") == 1
+    chain.mine()
+    sender.step()
+    assert {item.status for item in _settled(queue, items, chain)} == {"recorded"}

@@ -65,6 +65,7 @@ class Sender:
         wait: float = 5.0,
         stuck_after: float = 60.0,
         bump: float = 1.25,
+        max_fee: int | None = None,
         log: Log = quiet,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -75,8 +76,9 @@ class Sender:
             )
         self.queue, self.chain, self.account = queue, chain, chain.address
         self.per_transaction, self.wait, self.stuck_after, self.bump = per_transaction, wait, stuck_after, bump
-        self.log, self.clock = log, clock
+        self.max_fee, self.log, self.clock = max_fee, log, clock
         self.last_error: str | None = None
+        self._capped: set[int] = set()
 
     # ------------------------------------------------------------------ the loop
 
@@ -229,7 +231,16 @@ class Sender:
         self.log(f"relayer: proof {item.id} refused: transaction {receipt.hash} reverted")
 
     def _bump(self, flight: Flight, newest: SentTransaction) -> None:
+        """Send the flight's proofs again at its nonce with fees times `bump`, up to `max_fee` (wei per gas): a
+        transaction already at the cap waits as it is."""
         fees = (math.ceil(newest.max_fee * self.bump), math.ceil(newest.priority_fee * self.bump) or 1)
+        if self.max_fee is not None and fees[0] > self.max_fee:
+            fees = (self.max_fee, min(fees[1], self.max_fee))
+            if fees[0] < newest.max_fee * 1.1:  # no replacement a node would take
+                if flight.nonce not in self._capped:
+                    self._capped.add(flight.nonce)
+                    self.log(f"relayer: nonce {flight.nonce} is stuck at the fee cap ({newest.max_fee} wei per gas)")
+                return
         try:
             signed = self.chain.prepare(flight.items, flight.nonce, fees)
         except Reverted as error:
