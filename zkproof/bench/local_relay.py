@@ -112,17 +112,17 @@ class Anvil:
         return [int(log["topics"][1], 16) for log in self.logs(registry, SKIPPED_EVENT)]
 
 
-def environment(node: Anvil, records: Path) -> dict[str, str]:
-    """Ape's environment for a script on `node`, its deployment records in `records`."""
-    return dict(os.environ, APE_FOUNDRY_HOST=node.url, ZKMNIST_DEPLOYMENTS=str(records))
+def environment(rpc_url: str, records: Path) -> dict[str, str]:
+    """Ape's environment for a script on the node at `rpc_url`, its deployment records in `records`."""
+    return dict(os.environ, APE_FOUNDRY_HOST=rpc_url, ZKMNIST_DEPLOYMENTS=str(records))
 
 
-def ape_run(node: Anvil, records: Path, script: str, *options: str, timeout: float = 300) -> str:
-    """`ape run SCRIPT --network … OPTIONS` on `node`; its standard output (CalledProcessError with stderr if it
-    fails)."""
+def ape_run(rpc_url: str, records: Path, script: str, *options: str, timeout: float = 300) -> str:
+    """`ape run SCRIPT --network … OPTIONS` on the node at `rpc_url`; its standard output (RuntimeError with the
+    end of its stderr if it fails)."""
     try:
         return subprocess.run([shutil.which("ape"), "run", script, "--network", NETWORK, *options], cwd=ROOT,
-                              env=environment(node, records), check=True, capture_output=True, text=True,
+                              env=environment(rpc_url, records), check=True, capture_output=True, text=True,
                               timeout=timeout).stdout
     except subprocess.CalledProcessError as error:
         raise RuntimeError(f"ape run {script} failed: {error.stderr.strip()[-1500:]}") from error
@@ -130,16 +130,17 @@ def ape_run(node: Anvil, records: Path, script: str, *options: str, timeout: flo
 
 def deploy(node: Anvil, records: Path) -> str:
     """`ape run deploy` on the anvil; the registry's address."""
-    ape_run(node, records, "deploy", "--account", DEPLOYER_ACCOUNT)
+    ape_run(node.url, records, "deploy", "--account", DEPLOYER_ACCOUNT)
     return json.loads((records / "ethereum-local.json").read_text())["registry"]
 
 
 class Relayer:
-    """`ape run relay` on the anvil, with its queue in `database`; its stderr kept in `log`."""
+    """`ape run relay` on the node at `rpc_url` for the registry recorded in `records`, with its queue in `database`;
+    its stderr kept in `log`."""
 
-    def __init__(self, node: Anvil, records: Path, database: str, log: Path, *options: str,
+    def __init__(self, rpc_url: str, records: Path, database: str, log: Path, *options: str,
                  account: str = RELAYER_ACCOUNT) -> None:
-        self.node, self.records, self.database, self.log, self.options = node, records, database, log, options
+        self.rpc_url, self.records, self.database, self.log, self.options = rpc_url, records, database, log, options
         self.account = account
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -151,7 +152,7 @@ class Relayer:
             self.process = subprocess.Popen(
                 [shutil.which("ape"), "run", "relay", "--network", NETWORK, "--account", self.account,
                  "--port", str(self.port), "--database", self.database, *self.options],
-                cwd=ROOT, env=environment(self.node, self.records), stdout=subprocess.DEVNULL, stderr=log)
+                cwd=ROOT, env=environment(self.rpc_url, self.records), stdout=subprocess.DEVNULL, stderr=log)
         wait_for(self._answers, f"the relayer (log: {self.log})", 120)
         return self
 

@@ -128,7 +128,7 @@ class _Site:
         self.node = Anvil(folder).start()
         self.log(f"anvil at {self.node.url}; deploying ...")
         self.registry = deploy(self.node, self.records)
-        self.relayer = Relayer(self.node, self.records, str(folder / "relay.sqlite"), folder / "relay.log",
+        self.relayer = Relayer(self.node.url, self.records, str(folder / "relay.sqlite"), folder / "relay.log",
                                *self.relay_options)
         self.relayer.start()
         self.log(f"relayer at {self.relayer.url} (log {folder / 'relay.log'})")
@@ -154,7 +154,7 @@ def bench(proofs: int, per_transaction: int, model: str = DEFAULT_MODEL, log: Lo
         seconds = time.monotonic() - started
         figures = _tally(site.node, site.registry, sender.taken)
         log("a lone submit, for comparison ...")
-        output = ape_run(site.node, site.records, "prove_and_submit", "--account", "TEST::1", "--sample", "0",
+        output = ape_run(site.node.url, site.records, "prove_and_submit", "--account", "TEST::1", "--sample", "0",
                          "--model", model, "--json")
         single = json.loads(output.strip().splitlines()[-1])["gas_used"]  # after Ape's INFO lines
     return {"proofs": proofs, "per_transaction": per_transaction, "sent": sender.count(),
