@@ -1,7 +1,8 @@
-"""A real relayer (`ape run relay`) on an anvil of its own with the registry's real `submitMany`: proofs of several
-submitters recorded, each for its own submitter; a relayer killed after it sent and before the receipt; a node
-restarted with its blocks but without its pool. Nothing is lost, nothing is recorded twice, nothing is sent twice
-that did not need it."""
+"""A real relayer (`ape run relay`, run by zkproof.bench.local_relay) on an anvil of its own with the registry's
+real `submitMany`: proofs of several submitters recorded, each for its own submitter; a relayer killed after it
+sent and before the receipt; a node restarted with its blocks but without its pool; a stuck transaction replaced;
+two relayers sharing a PostgreSQL queue. Nothing is lost, nothing is recorded twice, nothing is sent twice that
+did not need it."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import time
 
 import numpy as np
 import pytest
-from relay_tools import RELAYER_ADDRESS, SECOND_ACCOUNT, SECOND_ADDRESS, Anvil, Relayer, deploy
 
+from zkproof.bench.local_relay import RELAYER_ADDRESS, SECOND_ACCOUNT, SECOND_ADDRESS, Anvil, Relayer, deploy
 from zkproof.model.data import load_split
 from zkproof.proving import prover
 from zkproof.relay.client import RelayError
@@ -54,7 +55,7 @@ def relayer(chain, tmp_path):
     started = []
 
     def start(*options: str) -> Relayer:
-        relayer = Relayer(node, records, str(tmp_path / "relay.sqlite"), tmp_path / "relay.log", *options).start()
+        relayer = Relayer(node.url, records, str(tmp_path / "relay.sqlite"), tmp_path / "relay.log", *options).start()
         started.append(relayer)
         return relayer
 
@@ -132,8 +133,8 @@ def test_two_relayers_share_a_postgresql_queue_and_send_nothing_twice(chain, pro
     node, records, registry = chain
     database = postgres.database()
     options = ("--per-transaction", "2", "--wait", "0.5")
-    first = Relayer(node, records, database, tmp_path / "first.log", *options).start()
-    second = Relayer(node, records, database, tmp_path / "second.log", *options, account=SECOND_ACCOUNT).start()
+    first = Relayer(node.url, records, database, tmp_path / "first.log", *options).start()
+    second = Relayer(node.url, records, database, tmp_path / "second.log", *options, account=SECOND_ACCOUNT).start()
     try:
         before = {address: node.nonce(address) for address in (RELAYER_ADDRESS, SECOND_ADDRESS)}
         batch = proofs(8)
