@@ -15,7 +15,7 @@ from zkproof.chain.deployments import DEPLOYMENTS
 from zkproof.chain.registry import Registry
 from zkproof.relay.limits import RateLimiter
 from zkproof.relay.node import Node
-from zkproof.relay.queue import DEFAULT_CAPACITY, AccountBusy, QueueError, open_queue
+from zkproof.relay.queue import DEFAULT_CAPACITY, AccountBusy, QueueError, WrongRegistry, open_queue
 from zkproof.relay.sender import Sender
 from zkproof.relay.server import Relay, RelayServer
 
@@ -110,6 +110,9 @@ def cli(
         account.set_autosign(True)
     try:
         queue = open_queue(database if "://" in database else Path(database), capacity)
+        queue.bind(ape.chain.chain_id, registry.address)
+    except WrongRegistry as error:
+        raise click.ClickException(str(error)) from error
     except (QueueError, OSError) as error:
         raise click.ClickException(f"cannot open the queue {database}: {error}") from error
     max_fee = None if max_fee_gwei is None else int(max_fee_gwei * 10**9)

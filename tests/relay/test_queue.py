@@ -16,6 +16,7 @@ from zkproof.relay.queue import (
     QueueError,
     QueueFull,
     SentTransaction,
+    WrongRegistry,
     open_queue,
 )
 
@@ -71,6 +72,22 @@ def test_proofs_and_their_status_survive_reopening(queue, queue_target):
             assert claim.next_nonce(RELAYER, 0) == 8  # the stored nonce, past the node's count
     finally:
         again.close()
+
+
+def test_a_queue_relays_to_one_registry_on_one_chain(queue, queue_target):
+    registry, other = "0x" + "Ab" * 20, "0x" + "cd" * 20
+    queue.bind(31337, registry)
+    queued = _add(queue, 1)
+    queue.close()
+    reopened = open_queue(queue_target)
+    try:
+        reopened.bind(31337, registry.lower())  # the same registry, however its address is spelled
+        for chain_id, address in ((31337, other), (1, registry)):
+            with pytest.raises(WrongRegistry, match=f"relays to registry {registry.lower()} on chain 31337"):
+                reopened.bind(chain_id, address)
+        assert reopened.get(queued.id).status == "queued"
+    finally:
+        reopened.close()
 
 
 def test_a_commitment_is_pending_once(queue):

@@ -69,6 +69,11 @@ CREATE TABLE IF NOT EXISTS relay_accounts (
     account TEXT PRIMARY KEY,
     next_nonce BIGINT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS relay_registry (
+    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+    chain_id BIGINT NOT NULL,
+    registry TEXT NOT NULL
+);
 """
 
 
@@ -82,6 +87,10 @@ class QueueFull(QueueError):
 
 class DuplicateCommitment(QueueError):
     """A proof of the same commitment is queued or sent already."""
+
+
+class WrongRegistry(QueueError):
+    """The queue was filled for another registry or chain."""
 
 
 class AccountBusy(QueueError):
@@ -342,6 +351,20 @@ class Queue:
                 (str(commitment),),
             )
         return None if row is None else _item(row)
+
+    def bind(self, chain_id: int, registry: str) -> None:
+        """Tie the queue to the registry it relays to: the first relayer on it records `registry` on chain
+        `chain_id`; a relayer for another registry or chain is refused (WrongRegistry), so proofs queued for one
+        chain are never sent to another (a chain reset, another deployment)."""
+        with self._transaction() as run:
+            row = run.one("SELECT chain_id, registry FROM relay_registry")
+            if row is None:
+                run.execute("INSERT INTO relay_registry (singleton, chain_id, registry) VALUES (1, ?, ?)",
+                            (chain_id, registry.lower()))
+                return
+        if (int(row[0]), row[1]) != (chain_id, registry.lower()):
+            raise WrongRegistry(f"the queue at {self.describe()} relays to registry {row[1]} on chain {row[0]}, not "
+                                f"{registry.lower()} on chain {chain_id}: give this relayer another --database")
 
     def counts(self) -> dict[str, int]:
         """How many proofs stand in each status."""
