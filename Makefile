@@ -61,11 +61,11 @@ test: setup
 	$(PY) tests/unit/circuit_tools.py
 	tools/test.sh
 
-## test-slow: the tests too slow for every run (a second whole circuit; the batch circuit, its key, its registry on anvil and a fork, its script)
+## test-slow: the tests too slow for every run (a second whole circuit; the batch circuit, its key, its registry on anvil and a fork, its script; relayers on anvils of their own)
 test-slow: setup
-	ape test tests/unit -m slow -q --disable-isolation
+	ape test tests/unit tests/relay -m slow -q --disable-isolation
 	tools/chain-tests.sh slow
-	ape test tests/e2e/test_scripts.py tests/e2e/test_script_faults.py tests/e2e/test_wheel.py -m slow -q --disable-isolation
+	ape test tests/e2e/test_scripts.py tests/e2e/test_script_faults.py tests/e2e/test_wheel.py tests/e2e/test_relay_commands.py -m slow -q --disable-isolation
 
 ## build-circuit: regenerate the circuit and its artifacts (reuses the cached local ceremony)
 build-circuit: setup

@@ -28,6 +28,7 @@ import pytest
 from eth_abi import encode
 from eth_utils import keccak
 
+from zkproof.bench.local_relay import Relayer
 from zkproof.chain import web_config
 from zkproof.model import confidence, quantize
 from zkproof.model.data import load_split
@@ -70,9 +71,18 @@ def rpc_url() -> str:
 
 
 @pytest.fixture(scope="module")
-def site(rpc_url, client, tmp_path_factory):
-    """The page's data for the test registry, served on a free port; yields the URL."""
-    data = web_config.write(tmp_path_factory.mktemp("web"), client, rpc_url)
+def relayer(rpc_url, client, deployments, tmp_path_factory):
+    """`ape run relay` for the test registry (anvil's TEST::9 pays), sending what waits after a second."""
+    folder = tmp_path_factory.mktemp("relayer")
+    relayer = Relayer(rpc_url, deployments, str(folder / "relay.sqlite"), folder / "relay.log", "--wait", "1")
+    yield relayer.start()
+    relayer.stop()
+
+
+@pytest.fixture(scope="module")
+def site(rpc_url, client, relayer, tmp_path_factory):
+    """The page's data for the test registry and its relayer, served on a free port; yields the URL."""
+    data = web_config.write(tmp_path_factory.mktemp("web"), client, rpc_url, relayer_url=relayer.url)
     command = [sys.executable, str(ROOT / "tools" / "web_server.py"), "--data", str(data), "--port", "0"]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     url = server.stdout.readline().strip()
@@ -434,6 +444,40 @@ def test_the_input_is_locked_while_proving_and_submitting(open_page, client, rpc
     assert client.record_of(commitment).digit == 3
     assert (page_pixels(page) == pixels).all() and pad_image(page) == pad
     assert page.inner_text("#digit") == "3"
+
+
+def test_record_without_gas_through_the_relayer(open_page, client, accounts, relayer):
+    page = open_page()
+    alice = accounts[1]  # the page's default account: the proof is bound to it, the relayer pays
+    sample_button(page, 4).click()
+    assert "Proof made" in prove(page)
+    commitment = int(page.evaluate("zkmnist.state.proof.commitment.toString()"))
+    balance = alice.balance
+
+    # Mid-way: the relayer's status is shown as it changes, and the input stays locked.
+    page.click("#relay-submit")
+    wait_until(page, lambda: "relayer" in page.inner_text("#submit-status"), "the relayer's status")
+    assert "Recorded by the relayer" in settled(page, "#submit-status")
+    record = client.record_of(commitment)
+    assert (record.digit, record.submitter) == (4, str(alice.address))
+    assert str(alice.address) in page.inner_text("#submit-status")
+    assert page.inner_text("#record-gas") == "paid by the relayer"
+    assert alice.balance == balance, "the proof's account paid nothing"
+
+    # Acting twice: both buttons are off; forced back on, the relayer refuses it at the door with its reason.
+    assert page.locator("#relay-submit").is_disabled() and page.locator("#submit").is_disabled()
+    page.evaluate("document.getElementById('relay-submit').disabled = false")
+    page.click("#relay-submit")
+    refused = settled(page, "#submit-status")
+    assert "refused" in refused and "recorded" in refused
+
+    # A relayer that does not answer is named as such, and the proof stays to be sent another way.
+    sample_button(page, 7).click()
+    assert "Proof made" in prove(page)
+    page.route(f"{relayer.url}/**", lambda request_route: request_route.abort())
+    page.click("#relay-submit")
+    assert "Cannot reach the relayer" in settled(page, "#submit-status")
+    assert not page.locator("#submit").is_disabled()
 
 
 def test_phone_layout(open_page):
