@@ -24,7 +24,7 @@ for _ in $(seq 600); do
   kill -0 "$relay_pid" 2>/dev/null || { cat "$scratch/relay.log" >&2; exit 1; }
   sleep 0.1
 done
-ape run prove_and_submit "${network[@]}" --account TEST::2 --sample "${RELAYED_SAMPLE:-4321}" \
+ape run prove_and_submit "${network[@]}" --account TEST::2 --sample "${RELAYED_SAMPLE:-1432}" \
     --relay "http://127.0.0.1:$relay_port"
 echo "== records"
 ape run records "${network[@]}"
