@@ -285,3 +285,32 @@ def test_the_rate_limit_is_a_sliding_window():
     now[0] = 10.0  # the first two left the window (the refused one was not counted)
     assert limiter.allow("0xA") == 0 and limiter.allow("0xA") == 0
     assert limiter.allow("0xA") == pytest.approx(10.0)
+
+
+def test_a_flood_of_bad_proofs_takes_no_place_from_good_ones(server, queue, prove):
+    """200 bad proofs from 8 threads (each for another commitment and address, so neither the pending-commitment
+    check nor a per-client limit stops them: the off-chain check must) while three good ones arrive: the good ones
+    are all taken, the queue (capacity 3) holds exactly them, and every bad one is refused at the door."""
+    import threading
+
+    good = [prove(0, ALICE), prove(1, BOB), prove(2, ALICE)]
+    template = payload(good[0])
+    flood = [template | {"commitment": str(k + 1), "submitter": f"0x{k + 1:040x}"} for k in range(200)]
+    answers: list[int] = []
+    lock = threading.Lock()
+
+    def send_all(bodies: list[dict]) -> None:
+        for body in bodies:
+            status, _ = _post(server, json.dumps(body).encode(), {"Content-Type": "application/json"})
+            with lock:
+                answers.append(status)
+
+    threads = [threading.Thread(target=send_all, args=(flood[k::8],)) for k in range(8)]
+    for thread in threads:
+        thread.start()
+    taken = [RelayClient(server.url, timeout=10.0).send(proof) for proof in good]
+    for thread in threads:
+        thread.join()
+    assert len(taken) == 3 and sorted(set(answers)) == [400] and len(answers) == 200
+    assert queue.counts()["queued"] == 3
+    assert {queue.get(proof_id).commitment for proof_id in taken} == {proof.commitment for proof in good}
