@@ -202,12 +202,15 @@ def load(proofs: int, accounts: int, restart_relayer: bool, per_transaction: int
 def plot(path: Path, model: str = DEFAULT_MODEL, log: Log = _log) -> dict:
     """Gas per digit of `submitMany` against proofs per transaction, beside a lone submit and batch proofs."""
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from ape.logging import logger
 
     from zkproof.bench.relay_gas import relayed_gas
 
+    logger.set_level("WARNING")  # Ape's INFO lines go to stdout, where --json prints
     sweep = relayed_gas(SWEEP, model, log)
     counts = sorted(sweep["counts"])
     figure, axis = plt.subplots(figsize=(6.4, 3.8), dpi=120)
@@ -223,6 +226,8 @@ def plot(path: Path, model: str = DEFAULT_MODEL, log: Log = _log) -> dict:
     axis.set_xscale("log", base=2)
     axis.set_xticks(counts, [str(k) for k in counts])
     axis.set_yscale("log")
+    axis.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda gas, _: f"{gas / 1000:g}k"))
+    axis.yaxis.set_minor_formatter(matplotlib.ticker.FuncFormatter(lambda gas, _: f"{gas / 1000:g}k"))
     axis.set_xlabel("digits per transaction")
     axis.set_ylabel("gas per digit")
     axis.set_title("Gas per recorded digit")
