@@ -48,9 +48,10 @@ def test_a_record_of_a_chain_that_was_reset_is_reported_then_replaced(records):
     assert first["commitment"] != second["commitment"]
 
 
-@pytest.mark.parametrize("transactions, deployed", [(2, False), (4, True)], ids=["during-deploy", "during-submit"])
+@pytest.mark.parametrize("transactions, deployed", [(2, False), (6, True)], ids=["during-deploy", "during-submit"])
 def test_a_node_that_dies_mid_command_gives_one_line(records, transactions, deployed):
-    """prove_and_submit deploys (3 transactions) then submits (1): the node dies after `transactions` of them.
+    """prove_and_submit deploys (5 transactions: registry, verifier, aggregate verifier, and registering both) then
+    submits (1): the node dies after `transactions` of them.
     A record is kept only for a deployment whose every transaction went through."""
     with anvil(free_port()) as upstream:
         node = DyingNode(upstream, transactions)
