@@ -67,5 +67,5 @@ def test_relay_load_with_a_relayer_killed_halfway():
     assert load.returncode == 0, load.stderr[-2000:]
     result = json.loads(load.stdout.strip().splitlines()[-1])
     assert result["restarts"] == 1 and "killing the relayer" in load.stderr
-    assert (result["sent"], result["recorded"], result["lost"], result["duplicated"]) == (24, 24, 0, 0)
+    assert (result["sent"], result["recorded"], result["lost"], result["duplicated"]) == (24, 24, 0, 0), result
     assert result["transactions"] >= 3

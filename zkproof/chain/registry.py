@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ape
-from ape.exceptions import ApeException
+from ape.exceptions import ApeException, ContractLogicError
 
 from zkproof.chain.batch_registry import BatchRegistry, live_batch_deployment
 from zkproof.chain.deployments import (
@@ -85,10 +85,10 @@ class Registry:
     @property
     def aggregate_verifier(self) -> str | None:
         """The aggregate verifier of this registry's model on the chain (`submitMany`), or None if it has none (or
-        the registry predates aggregate verifiers)."""
+        the registry predates aggregate verifiers: the call reverts). A node that does not answer raises."""
         try:
             address = str(self.contract.aggregateVerifierOf(self.model_id))
-        except (ApeException, ValueError):
+        except ContractLogicError:
             return None
         return None if int(address, 16) == 0 else address
 
