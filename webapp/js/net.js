@@ -10,10 +10,14 @@
 export async function loadNetwork(url, imageBits) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`cannot load the network ${url}: HTTP ${response.status}`);
-  const doc = await response.json();
+  return networkFrom(await response.json(), imageBits, url);
+}
+
+/** The integer network of a parsed quant.json (`source` names it in errors), as `loadNetwork` returns it. */
+export function networkFrom(doc, imageBits, source = doc.model) {
   if (!Number.isInteger(imageBits) || !Number.isInteger(doc.pixel_bits) || doc.pixel_bits < 1
     || doc.pixel_bits > imageBits) {
-    throw new Error(`the network ${url} proves ${doc.pixel_bits}-bit pixels of ${imageBits}-bit images`);
+    throw new Error(`the network ${source} proves ${doc.pixel_bits}-bit pixels of ${imageBits}-bit images`);
   }
   const unknown = doc.layers.find((layer) => !(layer.op in STEPS));
   if (unknown) throw new Error(`layer ${unknown.name}: op ${unknown.op} is not supported here`);
@@ -21,7 +25,7 @@ export async function loadNetwork(url, imageBits) {
     ...layer,
     weight: layer.weight && layer.weight.flat(Infinity).map(BigInt),
     weightShape: layer.weight && shapeOf(layer.weight),
-    bias: layer.bias && layer.bias.map(BigInt),
+    bias: layer.bias && layer.bias.flat(Infinity).map(BigInt),
   }));
   return { model: doc.model, inputShape: doc.input_shape, imageBits, pixelBits: doc.pixel_bits, layers };
 }
@@ -64,16 +68,18 @@ export function classify(network, pixels) {
 
 const STEPS = {
   conv(layer, { data, shape: [channels, height, width] }) {
-    // Cross-correlation with zero padding, weight (O, C, K, K), plus a bias per output channel.
+    // Cross-correlation of weight (O, C, K, K) with zero padding (`pad` before, `pad_end` after, on both axes),
+    // plus a bias per output channel, or per output value (O, OH, OW): an imported first layer's input map.
     const [outChannels, , k] = layer.weightShape;
-    const { stride, pad } = layer;
-    const outH = Math.floor((height + 2 * pad - k) / stride) + 1;
-    const outW = Math.floor((width + 2 * pad - k) / stride) + 1;
+    const { stride, pad, pad_end: padEnd = pad } = layer;
+    const outH = Math.floor((height + pad + padEnd - k) / stride) + 1;
+    const outW = Math.floor((width + pad + padEnd - k) / stride) + 1;
     const out = new Array(outChannels * outH * outW);
+    const perValue = layer.bias.length === out.length;
     for (let o = 0; o < outChannels; o++) {
       for (let y = 0; y < outH; y++) {
         for (let x = 0; x < outW; x++) {
-          let sum = layer.bias[o];
+          let sum = layer.bias[perValue ? (o * outH + y) * outW + x : o];
           for (let c = 0; c < channels; c++) {
             for (let ky = 0; ky < k; ky++) {
               const iy = y * stride + ky - pad;
@@ -92,23 +98,12 @@ const STEPS = {
     return { data: out, shape: [outChannels, outH, outW] };
   },
 
-  sumpool(layer, { data, shape: [channels, height, width] }) {
-    const { kernel: k, stride } = layer;
-    const outH = Math.floor((height - k) / stride) + 1;
-    const outW = Math.floor((width - k) / stride) + 1;
-    const out = [];
-    for (let c = 0; c < channels; c++) {
-      for (let y = 0; y < outH; y++) {
-        for (let x = 0; x < outW; x++) {
-          let sum = 0n;
-          for (let dy = 0; dy < k; dy++) {
-            for (let dx = 0; dx < k; dx++) sum += data[(c * height + y * stride + dy) * width + x * stride + dx];
-          }
-          out.push(sum);
-        }
-      }
-    }
-    return { data: out, shape: [channels, outH, outW] };
+  // An average pool of the float network: a k×k sum (its scale is k² times the input's), no padding.
+  sumpool: (layer, x) => windows(x, { kernel: layer.kernel, stride: layer.stride }, (a, b) => a + b),
+  maxpool: (layer, x) => windows(x, layer, max),
+  relumaxpool: (layer, x) => {
+    const pooled = windows(x, layer, max);
+    return { data: pooled.data.map((v) => max(v, 0n)), shape: pooled.shape };
   },
 
   dense(layer, { data }) {
@@ -123,9 +118,43 @@ const STEPS = {
   },
 
   square: (layer, { data, shape }) => ({ data: data.map((v) => v * v), shape }),
-  relu: (layer, { data, shape }) => ({ data: data.map((v) => (v > 0n ? v : 0n)), shape }),
+  relu: (layer, { data, shape }) => ({ data: data.map((v) => max(v, 0n)), shape }),
   flatten: (layer, { data }) => ({ data, shape: [data.length] }),
 };
+
+const max = (a, b) => (a > b ? a : b);
+
+/**
+ * Each channel's k×k windows with stride S folded with `fold`, as zkproof/model/quantize.py's pools: `pad` before and
+ * `pad_end` after (default `pad`) on both axes are never read (ONNX's −∞ for a max), and rows and columns past the
+ * last whole window are not read either.
+ */
+function windows({ data, shape: [channels, height, width] }, { kernel: k, stride, pad = 0, pad_end: padEnd = pad },
+  fold) {
+  const outH = Math.floor((height + pad + padEnd - k) / stride) + 1;
+  const outW = Math.floor((width + pad + padEnd - k) / stride) + 1;
+  const out = [];
+  for (let c = 0; c < channels; c++) {
+    for (let y = 0; y < outH; y++) {
+      for (let x = 0; x < outW; x++) {
+        let folded;
+        for (let dy = 0; dy < k; dy++) {
+          const iy = y * stride + dy - pad;
+          if (iy < 0 || iy >= height) continue;
+          for (let dx = 0; dx < k; dx++) {
+            const ix = x * stride + dx - pad;
+            if (ix < 0 || ix >= width) continue;
+            const v = data[(c * height + iy) * width + ix];
+            folded = folded === undefined ? v : fold(folded, v);
+          }
+        }
+        if (folded === undefined) throw new Error("a pooling window reads nothing but padding");
+        out.push(folded);
+      }
+    }
+  }
+  return { data: out, shape: [channels, outH, outW] };
+}
 
 /**
  * Softmax of the float network's logits (integer score / final scale), summed left to right: the bars, and
