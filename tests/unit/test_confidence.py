@@ -62,6 +62,9 @@ def test_the_margin_ignores_a_shift_of_every_score(twin, held_out_scores):
     ([0.1, 0.5, 0.9], [1, 1, 1], 0.0),
     # everything wrong: all of them
     ([0.1, 0.5, 0.9], [0, 0, 0], 0.9),
+    # saturated margins (a model whose scores are in the thousands): the group "margin ≤ 1.0" is all 22 digits, right
+    # 20/22 ≥ 90% of the time, so only the digit at 0.2 is suspect, not one of the ties at 1.0 sorted first
+    ([0.2, *[1.0] * 21], [0, 0, *[1] * 20], 0.2),
 ])
 def test_threshold_for_hand_counted_cases(margins, correct, threshold):
     assert confidence.threshold_for(margins, correct) == threshold

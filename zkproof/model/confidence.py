@@ -57,12 +57,15 @@ def margin(network: quantize.IntNetwork, scores: Sequence[int]) -> float:
 
 def threshold_for(margins: Sequence[float], correct: Sequence[bool], min_accuracy: float = MIN_ACCURACY) -> float:
     """The largest margin m such that the digits with a margin of at most m are right less than `min_accuracy`
-    of the time; 0.0 (only ties are suspect) when even the least confident digits are right often enough."""
+    of the time; 0.0 (only ties are suspect) when even the least confident digits are right often enough. Digits
+    with equal margins count together (a model whose softmax saturates has most margins exactly 1.0)."""
     values = np.asarray(margins, dtype=float)
     order = np.argsort(values, kind="stable")
+    ranked = values[order]
     accuracy = np.cumsum(np.asarray(correct, dtype=bool)[order]) / np.arange(1, len(values) + 1)
-    below = np.flatnonzero(accuracy < min_accuracy)
-    return float(values[order][below[-1]]) if below.size else 0.0
+    whole_group = np.append(ranked[1:] != ranked[:-1], True)  # the last digit of each run of equal margins
+    below = np.flatnonzero((accuracy < min_accuracy) & whole_group)
+    return float(ranked[below[-1]]) if below.size else 0.0
 
 
 @lru_cache(maxsize=4)
