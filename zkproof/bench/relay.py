@@ -26,7 +26,7 @@ from pathlib import Path
 
 import click
 
-from zkproof.bench.local_relay import Anvil, Relayer, ape_run, deploy
+from zkproof.bench.local_relay import RECORDED_EVENT, Anvil, Relayer, ape_run, deploy
 from zkproof.bench.relay_gas import prove_relayed
 from zkproof.paths import BUILD, DEFAULT_MODEL
 from zkproof.progress import Log
@@ -102,7 +102,7 @@ def _tally(node: Anvil, registry: str, taken: Sequence[Proof]) -> dict:
     """What the chain holds of the proofs handed over: recorded (for their submitter and digit), lost, duplicated
     (a second record, or an item the relayer sent again after it was recorded), the relayer's transactions and
     their gas."""
-    logs = node.logs(registry, "ClassificationRecorded(uint256,address,uint32,uint8)")
+    logs = node.logs(registry, RECORDED_EVENT)
     events = Counter(int(log["topics"][1], 16) for log in logs)
     ours = {proof.commitment for proof in taken}
     recorded = sum(1 for proof in taken
@@ -209,6 +209,7 @@ def plot(path: Path, model: str = DEFAULT_MODEL, log: Log = _log) -> dict:
     from ape.logging import logger
 
     from zkproof.bench.relay_gas import relayed_gas
+    from zkproof.chain.registry import RELAYED_GAS_PER_DIGIT_GOAL
 
     logger.set_level("WARNING")  # Ape's INFO lines go to stdout, where --json prints
     sweep = relayed_gas(SWEEP, model, log)
@@ -222,7 +223,8 @@ def plot(path: Path, model: str = DEFAULT_MODEL, log: Log = _log) -> dict:
         batches = json.loads(BATCH_RESULTS.read_text())
         axis.plot([r["n"] for r in batches], [r["gas_per_digit"] for r in batches], "s:", color="tab:green",
                   label="batch proofs (one prover holds every image)")
-    axis.axhline(85_000, color="tab:blue", linestyle=":", linewidth=1, label="goal at 32: 85,000")
+    axis.axhline(RELAYED_GAS_PER_DIGIT_GOAL, color="tab:blue", linestyle=":", linewidth=1,
+                 label=f"goal at 32: {RELAYED_GAS_PER_DIGIT_GOAL:,}")
     axis.set_xscale("log", base=2)
     axis.set_xticks(counts, [str(k) for k in counts])
     axis.set_yscale("log")
