@@ -7,7 +7,6 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -15,15 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from zkproof.bench.local_relay import free_port
 from zkproof.relay.queue import Queue, open_queue
 
 POSTGRES_BIN = Path(os.environ.get("ZKMNIST_POSTGRES_BIN", "/usr/lib/postgresql/15/bin"))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Cluster:
@@ -31,7 +25,7 @@ class Cluster:
 
     def __init__(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="zkmnist-pg-"))
-        self.port = _free_port()
+        self.port = free_port()
         self.user = "postgres" if os.geteuid() == 0 else None
         self.names = itertools.count()
         if self.user:

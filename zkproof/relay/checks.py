@@ -10,7 +10,15 @@ from typing import Any, Protocol
 
 from zkproof.proving.proof import Proof, ProofFormatError
 from zkproof.proving.prover import ProverError, verify
-from zkproof.statement import BASE_FIELD, CLASSES, PROOF_WORDS, SCALAR_FIELD, binding_of
+from zkproof.statement import (
+    BASE_FIELD,
+    CLASSES,
+    PROOF_WORDS,
+    SCALAR_FIELD,
+    StatementError,
+    binding_of,
+    parse_address,
+)
 
 
 class Refused(Exception):
@@ -38,7 +46,6 @@ class Registry(Protocol):
 
 FIELDS = ("model", "digit", "commitment", "submitter", "proof")
 _DECIMAL = re.compile(r"(0|[1-9][0-9]{0,77})")
-_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 
 
 def parse(body: Any) -> Proof:
@@ -57,9 +64,11 @@ def parse(body: Any) -> Proof:
     if not isinstance(digit, int) or isinstance(digit, bool) or not 0 <= digit < CLASSES:
         raise Refused(400, f"digit must be an integer in 0..{CLASSES - 1}, got {_shown(digit)}")
     commitment = _element(body["commitment"], "commitment", SCALAR_FIELD, "the scalar field")
-    if not isinstance(submitter, str) or not _ADDRESS.fullmatch(submitter):
-        raise Refused(400, f"submitter must be an address (0x and 40 hex digits), got {_shown(submitter)}")
-    if int(submitter, 16) == 0:
+    try:
+        address = parse_address(submitter)
+    except StatementError as error:
+        raise Refused(400, f"submitter must be an address (0x and 40 hex digits), got {_shown(submitter)}") from error
+    if address == 0:
         raise Refused(400, "submitter must not be the zero address")
     if not isinstance(words, list) or len(words) != PROOF_WORDS:
         raise Refused(400, f"proof must be a list of {PROOF_WORDS} decimal strings")
@@ -71,7 +80,7 @@ def parse(body: Any) -> Proof:
             digit=digit,
             submitter=submitter,
             commitment=commitment,
-            binding=binding_of(digit, int(submitter, 16)),
+            binding=binding_of(digit, address),
         )
     except ProofFormatError as error:
         raise Refused(400, str(error)) from error
